@@ -1,0 +1,361 @@
+//! `Sec-WebSocket-Extensions` as RFC 6455 §9.1 writes it:
+//!
+//! ```text
+//! extension-list  = 1#extension
+//! extension       = extension-token *( ";" extension-param )
+//! extension-param = token [ "=" (token | quoted-string) ]
+//!     ; a quoted-string's unescaped value MUST conform to the token ABNF
+//! ```
+//!
+//! The layer checks the whole header once ([`validate`]); policies then walk the offers
+//! with borrowing iterators that allocate nothing (a quoted value with escapes is the one
+//! case that copies, when asked for).
+
+use std::borrow::Cow;
+use std::fmt;
+
+use http::header::{GetAll, HeaderMap, HeaderName, HeaderValue};
+
+use crate::header_list::Lines;
+use crate::token::is_tchar;
+
+/// The header is not an `extension-list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Malformed;
+
+/// Checks every line of `Sec-WebSocket-Extensions` against the grammar.
+pub(crate) fn validate(values: GetAll<'_, HeaderValue>) -> Result<(), Malformed> {
+    for line in values {
+        let mut rest = line.as_bytes();
+        while let Some((_, mut params)) = next_extension(&mut rest)? {
+            while next_param(&mut params)?.is_some() {}
+        }
+    }
+    Ok(())
+}
+
+/// The extensions a client offered, in its order of preference, over every header line.
+///
+/// Built by the layer only after the header passed [`validate`], so iteration cannot fail.
+#[derive(Clone)]
+pub struct ExtensionOffers<'a> {
+    lines: Lines<'a>,
+    rest: &'a [u8],
+}
+
+impl<'a> ExtensionOffers<'a> {
+    /// The offers in `headers[name]`.
+    pub(crate) fn new(headers: &'a HeaderMap, name: HeaderName) -> Self {
+        Self {
+            lines: Lines::new(headers, name),
+            rest: &[],
+        }
+    }
+}
+
+impl<'a> Iterator for ExtensionOffers<'a> {
+    type Item = ExtensionOffer<'a>;
+
+    fn next(&mut self) -> Option<ExtensionOffer<'a>> {
+        loop {
+            if let Ok(Some((name, params))) = next_extension(&mut self.rest) {
+                return Some(ExtensionOffer {
+                    name: ascii(name),
+                    params,
+                });
+            }
+            self.rest = self.lines.next()?.as_bytes();
+        }
+    }
+}
+
+impl fmt::Debug for ExtensionOffers<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.clone()).finish()
+    }
+}
+
+/// One offered extension: its name and parameters, as the client wrote them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ExtensionOffer<'a> {
+    name: &'a str,
+    params: &'a [u8],
+}
+
+impl<'a> ExtensionOffer<'a> {
+    /// The extension's token, e.g. `permessage-deflate`.
+    pub fn name(&self) -> &'a str {
+        self.name
+    }
+
+    /// The offer's parameters in the order written, duplicates included: a policy
+    /// decides what a duplicate means (RFC 7692 §7.1 declines such an offer).
+    pub fn params(&self) -> ExtensionParams<'a> {
+        ExtensionParams { rest: self.params }
+    }
+}
+
+impl fmt::Debug for ExtensionOffer<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExtensionOffer")
+            .field("name", &self.name)
+            .field("params", &self.params())
+            .finish()
+    }
+}
+
+/// The parameters of one [`ExtensionOffer`].
+#[derive(Clone)]
+pub struct ExtensionParams<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for ExtensionParams<'a> {
+    type Item = ExtensionParam<'a>;
+
+    fn next(&mut self) -> Option<ExtensionParam<'a>> {
+        next_param(&mut self.rest).ok().flatten()
+    }
+}
+
+impl fmt::Debug for ExtensionParams<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.clone()).finish()
+    }
+}
+
+/// One `extension-param`: a name and an optional value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ExtensionParam<'a> {
+    name: &'a str,
+    value: Option<RawValue<'a>>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RawValue<'a> {
+    Token(&'a str),
+    /// The bytes between the quotes, escapes still in.
+    Quoted(&'a [u8]),
+}
+
+impl<'a> ExtensionParam<'a> {
+    /// The parameter's name, e.g. `client_max_window_bits`.
+    pub fn name(&self) -> &'a str {
+        self.name
+    }
+
+    /// The value, unquoted and unescaped (`x="10"` and `x=10` both give `10`); `None`
+    /// when the parameter has no value.
+    pub fn value(&self) -> Option<Cow<'a, str>> {
+        match self.value? {
+            RawValue::Token(token) => Some(Cow::Borrowed(token)),
+            RawValue::Quoted(quoted) if !quoted.contains(&b'\\') => {
+                Some(Cow::Borrowed(ascii(quoted)))
+            }
+            // Escaped characters are tchars (checked by `validate`), so every backslash
+            // is an escape and dropping them unescapes.
+            RawValue::Quoted(quoted) => Some(Cow::Owned(
+                quoted
+                    .iter()
+                    .filter(|&&b| b != b'\\')
+                    .map(|&b| b as char)
+                    .collect(),
+            )),
+        }
+    }
+}
+
+impl fmt::Debug for ExtensionParam<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.value() {
+            Some(value) => write!(f, "{}={}", self.name, value),
+            None => f.write_str(self.name),
+        }
+    }
+}
+
+/// Reads the next `extension` of a line: its name and the raw text of its parameters.
+/// Skips empty list elements; `Ok(None)` at the end of the line.
+fn next_extension<'a>(rest: &mut &'a [u8]) -> Result<Option<(&'a [u8], &'a [u8])>, Malformed> {
+    skip(rest, |b| matches!(b, b' ' | b'\t' | b','));
+    if rest.is_empty() {
+        return Ok(None);
+    }
+    let name = token(rest)?;
+    let params_start = *rest;
+    let mut params = params_start;
+    while next_param(&mut params)?.is_some() {}
+    let params = &params_start[..params_start.len() - params.len()];
+    *rest = &params_start[params.len()..];
+    skip(rest, |b| matches!(b, b' ' | b'\t'));
+    match rest.first() {
+        None => {}
+        Some(b',') => *rest = &rest[1..],
+        Some(_) => return Err(Malformed),
+    }
+    Ok(Some((name, params)))
+}
+
+/// Reads the next `";" extension-param`; `Ok(None)` when the next thing is not a `;`.
+fn next_param<'a>(rest: &mut &'a [u8]) -> Result<Option<ExtensionParam<'a>>, Malformed> {
+    let mut cursor = *rest;
+    skip(&mut cursor, |b| matches!(b, b' ' | b'\t'));
+    let [b';', after @ ..] = cursor else {
+        return Ok(None);
+    };
+    cursor = after;
+    skip(&mut cursor, |b| matches!(b, b' ' | b'\t'));
+    let name = ascii(token(&mut cursor)?);
+    let mut lookahead = cursor;
+    skip(&mut lookahead, |b| matches!(b, b' ' | b'\t'));
+    let value = if let [b'=', after @ ..] = lookahead {
+        cursor = after;
+        skip(&mut cursor, |b| matches!(b, b' ' | b'\t'));
+        Some(if cursor.first() == Some(&b'"') {
+            RawValue::Quoted(quoted_token(&mut cursor)?)
+        } else {
+            RawValue::Token(ascii(token(&mut cursor)?))
+        })
+    } else {
+        None
+    };
+    *rest = cursor;
+    Ok(Some(ExtensionParam { name, value }))
+}
+
+/// Reads a quoted-string whose unescaped value is a token; returns the bytes between the
+/// quotes. RFC 6455 §9.1: "the value after quoted-string unescaping MUST conform to the
+/// 'token' ABNF", so only tchars, escaped or not, may appear, and at least one.
+fn quoted_token<'a>(rest: &mut &'a [u8]) -> Result<&'a [u8], Malformed> {
+    let inner = &rest[1..];
+    let mut i = 0;
+    let mut characters = 0;
+    loop {
+        match inner.get(i) {
+            Some(b'"') => break,
+            Some(b'\\') if inner.get(i + 1).is_some_and(|&b| is_tchar(b)) => i += 2,
+            Some(&b) if is_tchar(b) => i += 1,
+            _ => return Err(Malformed),
+        }
+        characters += 1;
+    }
+    if characters == 0 {
+        return Err(Malformed);
+    }
+    *rest = &inner[i + 1..];
+    Ok(&inner[..i])
+}
+
+/// Reads a non-empty run of tchars.
+fn token<'a>(rest: &mut &'a [u8]) -> Result<&'a [u8], Malformed> {
+    let len = rest
+        .iter()
+        .position(|&b| !is_tchar(b))
+        .unwrap_or(rest.len());
+    if len == 0 {
+        return Err(Malformed);
+    }
+    let (token, after) = rest.split_at(len);
+    *rest = after;
+    Ok(token)
+}
+
+fn skip(rest: &mut &[u8], what: impl Fn(u8) -> bool) {
+    let len = rest.iter().position(|&b| !what(b)).unwrap_or(rest.len());
+    *rest = &rest[len..];
+}
+
+/// Bytes already checked to be tchars are ASCII.
+fn ascii(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderMap;
+    use http::header::SEC_WEBSOCKET_EXTENSIONS;
+
+    fn headers(lines: &[&str]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for line in lines {
+            map.append(
+                SEC_WEBSOCKET_EXTENSIONS,
+                HeaderValue::from_str(line).unwrap(),
+            );
+        }
+        map
+    }
+
+    /// The offers as `name; p=v; q` strings, after validation.
+    fn offers(lines: &[&str]) -> Result<Vec<String>, Malformed> {
+        let map = headers(lines);
+        validate(map.get_all(SEC_WEBSOCKET_EXTENSIONS))?;
+        Ok(ExtensionOffers::new(&map, SEC_WEBSOCKET_EXTENSIONS)
+            .map(|offer| {
+                let mut s = offer.name().to_owned();
+                for p in offer.params() {
+                    s.push_str(&format!("; {p:?}"));
+                }
+                s
+            })
+            .collect())
+    }
+
+    #[test]
+    fn rfc6455_9_1_extension_list_grammar_accepts() {
+        assert_eq!(
+            offers(&["permessage-deflate; client_max_window_bits"]).unwrap(),
+            ["permessage-deflate; client_max_window_bits"]
+        );
+        assert_eq!(
+            offers(&["a ;x=1 ; y = \"2\" , b", "c;z"]).unwrap(),
+            ["a; x=1; y=2", "b", "c; z"]
+        );
+        assert_eq!(offers(&[" , a,, ", ""]).unwrap(), ["a"]);
+        assert_eq!(offers(&["a; x=\"1\\0\""]).unwrap(), ["a; x=10"]);
+        assert_eq!(offers(&[]).unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn rfc6455_9_1_extension_list_grammar_refuses() {
+        for bad in [
+            "a b",           // two tokens without a comma
+            "a;",            // param without a name
+            "a;=1",          // ditto
+            "a; x=",         // '=' without a value
+            "a; x=\"\"",     // empty quoted value is not a token
+            "a; x=\"1 2\"",  // unescaped value not a token
+            "a; x=\"1,2\"",  // ditto
+            "a; x=\"1",      // unterminated
+            "a; x=\"\\\"\"", // escaped quote is not a tchar
+            "a; x=1 2",      // trailing junk
+            ";x",            // no extension token
+            "a; x=(1)",      // not a token
+            "\"a\"",         // extension name quoted
+            "a; x=1; x=2 y", // junk after a duplicate
+        ] {
+            assert_eq!(offers(&[bad]), Err(Malformed), "{bad:?} must be refused");
+        }
+    }
+
+    #[test]
+    fn params_keep_order_and_duplicates() {
+        let map = headers(&["d; a=1; a=2; b"]);
+        let offer = ExtensionOffers::new(&map, SEC_WEBSOCKET_EXTENSIONS)
+            .next()
+            .unwrap();
+        let params: Vec<_> = offer
+            .params()
+            .map(|p| (p.name(), p.value().map(Cow::into_owned)))
+            .collect();
+        assert_eq!(
+            params,
+            [
+                ("a", Some("1".to_owned())),
+                ("a", Some("2".to_owned())),
+                ("b", None)
+            ]
+        );
+    }
+}

@@ -1,0 +1,124 @@
+//! The handler's side: the extractor that answers a negotiated handshake.
+
+use std::fmt;
+use std::future::Future;
+
+use axum_core::body::Body;
+use axum_core::extract::FromRequestParts;
+use axum_core::response::Response;
+use http::StatusCode;
+use http::request::Parts;
+use hyper::upgrade::OnUpgrade;
+
+use crate::negotiated::Negotiated;
+use crate::rejection::{
+    ConnectionNotUpgradable, LayerMissing, NotUpgradeAttempt, WebSocketUpgradeRejection,
+};
+use crate::request::upgrade_attempt;
+use crate::upgraded::UpgradedConnection;
+
+/// Extractor for a WebSocket handshake that [`WebSocketLayer`](crate::WebSocketLayer)
+/// has validated and negotiated.
+///
+/// The handler may look at what was agreed ([`protocol`](Self::protocol),
+/// [`negotiated`](Self::negotiated)), then either accept with
+/// [`on_upgrade`](Self::on_upgrade) (or `on_websocket` with the default `tungstenite`
+/// feature), which builds the `101 Switching Protocols`, or decline by returning any other
+/// response instead (a 401 with `WWW-Authenticate`, a redirect: RFC 6455 §4.2.2 steps 2–3).
+/// Headers such as `Set-Cookie` can be added to the 101 with axum's usual tuples.
+///
+/// Refusals are [`WebSocketUpgradeRejection`]s: a request that does not ask for a
+/// WebSocket gets 426; an upgrade attempt that did not go through the layer gets 500.
+#[must_use = "answer the handshake with `on_upgrade` (or decline with another response)"]
+pub struct WebSocketUpgrade {
+    negotiated: Negotiated,
+    on_upgrade: OnUpgrade,
+    #[cfg(feature = "tungstenite")]
+    pub(crate) config: tokio_tungstenite::tungstenite::protocol::WebSocketConfig,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for WebSocketUpgrade {
+    type Rejection = WebSocketUpgradeRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let Some(negotiated) = parts.extensions.remove::<Negotiated>() else {
+            let attempt = upgrade_attempt(
+                &parts.method,
+                parts.version,
+                &parts.headers,
+                &parts.extensions,
+            );
+            return Err(match attempt {
+                Some(_) => LayerMissing.into(),
+                None => NotUpgradeAttempt.into(),
+            });
+        };
+        let on_upgrade = parts
+            .extensions
+            .remove::<OnUpgrade>()
+            .ok_or(ConnectionNotUpgradable)?;
+        Ok(Self {
+            negotiated,
+            on_upgrade,
+            #[cfg(feature = "tungstenite")]
+            config: crate::tungstenite::default_config(),
+        })
+    }
+}
+
+impl WebSocketUpgrade {
+    /// Everything the layer agreed with the client.
+    pub fn negotiated(&self) -> &Negotiated {
+        &self.negotiated
+    }
+
+    /// The chosen subprotocol, if any.
+    pub fn protocol(&self) -> Option<&str> {
+        self.negotiated.protocol()
+    }
+
+    /// Accepts: returns the handshake response (101 over HTTP/1.1, 200 over HTTP/2) and,
+    /// once hyper has sent it, runs `callback` on its own task with the connection.
+    ///
+    /// If the upgrade fails (the client went away before the 101 was sent), `callback`
+    /// never runs.
+    pub fn on_upgrade<C, Fut>(self, callback: C) -> Response
+    where
+        C: FnOnce(UpgradedConnection) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let response = self.response();
+        let Self {
+            negotiated,
+            on_upgrade,
+            ..
+        } = self;
+        tokio::spawn(async move {
+            if let Ok(upgraded) = on_upgrade.await {
+                callback(UpgradedConnection::new(upgraded, negotiated)).await;
+            }
+        });
+        response
+    }
+
+    /// The server's handshake response (RFC 6455 §4.2.2 step 5; RFC 8441 §5).
+    fn response(&self) -> Response {
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = if self.negotiated.is_extended_connect() {
+            StatusCode::OK
+        } else {
+            StatusCode::SWITCHING_PROTOCOLS
+        };
+        self.negotiated
+            .write_response_headers(response.headers_mut());
+        response
+    }
+}
+
+impl fmt::Debug for WebSocketUpgrade {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebSocketUpgrade")
+            .field("negotiated", &self.negotiated)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,304 @@
+//! The layer: configuration, and the negotiation it runs for every upgrade attempt.
+
+use std::any::type_name;
+use std::fmt;
+use std::sync::Arc;
+
+use http::HeaderValue;
+use http::header::SEC_WEBSOCKET_EXTENSIONS;
+use http::request::Parts;
+use tower_layer::Layer;
+
+use crate::HandshakeError;
+use crate::extension_header::{self, ExtensionOffers};
+use crate::key::AcceptKey;
+use crate::negotiated::Negotiated;
+use crate::on_error::{DefaultErrorHandler, ErrorHandler};
+use crate::policy::{
+    ExtensionPolicy, NoExtensions, OriginPolicy, SameOrigin, ServerPreference, SubprotocolPolicy,
+    Subprotocols, SupportedVersions,
+};
+use crate::request::{Attempt, ClientHandshake};
+use crate::service::WebSocketService;
+
+/// Validates and negotiates WebSocket handshakes in front of an axum router.
+///
+/// Requests that are not upgrade attempts pass through untouched. An attempt is checked
+/// against RFC 6455 §4.2.1 and the policies; a failure is answered with a
+/// [`HandshakeError`] response, a success goes on to the handler with a [`Negotiated`]
+/// in its extensions, which the [`WebSocketUpgrade`](crate::WebSocketUpgrade) extractor
+/// turns into the 101.
+///
+/// | setting | default |
+/// |---|---|
+/// | [`origin`](Self::origin) | [`SameOrigin`]: `Origin` must match `Host`; `null` refused |
+/// | [`require_origin`](Self::require_origin) | `false`: a request without `Origin` (not a browser) is let through |
+/// | [`subprotocol`](Self::subprotocol) | [`ServerPreference`] with no protocols: none is ever chosen |
+/// | [`versions`](Self::versions) | `{13}` |
+/// | [`extensions`](Self::extensions) | [`NoExtensions`] |
+/// | [`on_error`](Self::on_error) | [`DefaultErrorHandler`]: status, headers and a short text body |
+///
+/// ```
+/// use axum::{Router, routing::any};
+/// use axum_ws_handshake::{WebSocketLayer, WebSocketUpgrade, policy::AllowedOrigins};
+///
+/// let app: Router = Router::new()
+///     .route("/ws", any(|ws: WebSocketUpgrade| async move {
+///         ws.on_upgrade(|connection| async move { drop(connection) })
+///     }))
+///     .layer(
+///         WebSocketLayer::new()
+///             .origin(AllowedOrigins::new(["https://app.example.com"]))
+///             .subprotocols(["chat.v2", "chat.v1"]),
+///     );
+/// ```
+#[must_use]
+pub struct WebSocketLayer<
+    O = SameOrigin,
+    P = ServerPreference,
+    E = NoExtensions,
+    H = DefaultErrorHandler,
+> {
+    config: Config<O, P, E, H>,
+}
+
+/// Everything the service needs, shared by all its clones behind one `Arc`.
+#[derive(Clone)]
+pub(crate) struct Config<O, P, E, H> {
+    origin: O,
+    require_origin: bool,
+    subprotocol: P,
+    versions: SupportedVersions,
+    extensions: E,
+    on_error: H,
+}
+
+impl WebSocketLayer {
+    /// The layer with the secure defaults of the table above.
+    pub fn new() -> Self {
+        Self {
+            config: Config {
+                origin: SameOrigin,
+                require_origin: false,
+                subprotocol: ServerPreference::default(),
+                versions: SupportedVersions::default(),
+                extensions: NoExtensions,
+                on_error: DefaultErrorHandler,
+            },
+        }
+    }
+}
+
+impl Default for WebSocketLayer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<O, P, E, H> WebSocketLayer<O, P, E, H> {
+    /// Who may connect, judged on `Origin` (RFC 6455 §4.2.2, §10.2); refused → 403.
+    /// See [`OriginPolicy`] for closures and the built-ins.
+    pub fn origin<O2: OriginPolicy>(self, policy: O2) -> WebSocketLayer<O2, P, E, H> {
+        let c = self.config;
+        WebSocketLayer {
+            config: Config {
+                origin: policy,
+                require_origin: c.require_origin,
+                subprotocol: c.subprotocol,
+                versions: c.versions,
+                extensions: c.extensions,
+                on_error: c.on_error,
+            },
+        }
+    }
+
+    /// Whether a handshake without `Origin` is refused (403). Off by default: browsers
+    /// always send `Origin` (RFC 6455 §4.2.1 item 7), so its absence means a non-browser
+    /// client, which cross-site hijacking cannot use. Turn it on to admit browsers only.
+    pub fn require_origin(mut self, require: bool) -> Self {
+        self.config.require_origin = require;
+        self
+    }
+
+    /// How the subprotocol is chosen (RFC 6455 §4.2.2 /subprotocol/). See
+    /// [`SubprotocolPolicy`].
+    pub fn subprotocol<P2: SubprotocolPolicy>(self, policy: P2) -> WebSocketLayer<O, P2, E, H> {
+        let c = self.config;
+        WebSocketLayer {
+            config: Config {
+                origin: c.origin,
+                require_origin: c.require_origin,
+                subprotocol: policy,
+                versions: c.versions,
+                extensions: c.extensions,
+                on_error: c.on_error,
+            },
+        }
+    }
+
+    /// The subprotocols the server speaks, most preferred first: the first one the
+    /// client also offered is chosen. Shorthand for
+    /// `.subprotocol(ServerPreference::new(protocols))`.
+    ///
+    /// # Panics
+    /// If a name is not a token.
+    pub fn subprotocols<I>(self, protocols: I) -> WebSocketLayer<O, ServerPreference, E, H>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        self.subprotocol(ServerPreference::new(protocols))
+    }
+
+    /// The protocol versions accepted; others get 426 listing these (RFC 6455 §4.4).
+    pub fn versions(mut self, versions: impl Into<SupportedVersions>) -> Self {
+        self.config.versions = versions.into();
+        self
+    }
+
+    /// Which extensions are accepted (RFC 6455 §9.1). See [`ExtensionPolicy`].
+    pub fn extensions<E2: ExtensionPolicy>(self, policy: E2) -> WebSocketLayer<O, P, E2, H> {
+        let c = self.config;
+        WebSocketLayer {
+            config: Config {
+                origin: c.origin,
+                require_origin: c.require_origin,
+                subprotocol: c.subprotocol,
+                versions: c.versions,
+                extensions: policy,
+                on_error: c.on_error,
+            },
+        }
+    }
+
+    /// How refusals are answered. See [`ErrorHandler`].
+    pub fn on_error<H2: ErrorHandler>(self, handler: H2) -> WebSocketLayer<O, P, E, H2> {
+        let c = self.config;
+        WebSocketLayer {
+            config: Config {
+                origin: c.origin,
+                require_origin: c.require_origin,
+                subprotocol: c.subprotocol,
+                versions: c.versions,
+                extensions: c.extensions,
+                on_error: handler,
+            },
+        }
+    }
+}
+
+impl<S, O, P, E, H> Layer<S> for WebSocketLayer<O, P, E, H>
+where
+    O: Clone,
+    P: Clone,
+    E: Clone,
+    H: Clone,
+{
+    type Service = WebSocketService<S, O, P, E, H>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        WebSocketService::new(inner, Arc::new(self.config.clone()))
+    }
+}
+
+impl<O: Clone, P: Clone, E: Clone, H: Clone> Clone for WebSocketLayer<O, P, E, H> {
+    fn clone(&self) -> Self {
+        Self {
+            config: self.config.clone(),
+        }
+    }
+}
+
+impl<O, P, E, H> fmt::Debug for WebSocketLayer<O, P, E, H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebSocketLayer")
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+impl<O, P, E, H> fmt::Debug for Config<O, P, E, H> {
+    /// Policies may be closures, which have no `Debug`: their type names stand in.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("origin", &type_name::<O>())
+            .field("require_origin", &self.require_origin)
+            .field("subprotocol", &type_name::<P>())
+            .field("versions", &self.versions)
+            .field("extensions", &type_name::<E>())
+            .field("on_error", &type_name::<H>())
+            .finish()
+    }
+}
+
+impl<O, P, E, H> Config<O, P, E, H>
+where
+    O: OriginPolicy,
+    P: SubprotocolPolicy,
+    E: ExtensionPolicy,
+    H: ErrorHandler,
+{
+    /// Reads the handshake and runs the policies, in the order of RFC 6455 §4.2.2 step 4.
+    pub(crate) fn negotiate(
+        &self,
+        parts: &Parts,
+        attempt: Attempt,
+    ) -> Result<Negotiated, HandshakeError> {
+        let handshake = ClientHandshake::read(parts, attempt, self.versions)?;
+
+        match handshake.origin {
+            None if self.require_origin => return Err(HandshakeError::OriginRefused),
+            None => {}
+            Some(origin) => match origin.to_str() {
+                Ok(origin) if self.origin.is_allowed(origin, parts) => {}
+                _ => return Err(HandshakeError::OriginRefused),
+            },
+        }
+
+        let offers = Subprotocols::new(&parts.headers);
+        // §4.2.2 /subprotocol/: a value the client offered, or none at all.
+        let protocol = self
+            .subprotocol
+            .select(offers.clone())
+            .filter(|chosen| offers.contains(chosen))
+            .and_then(|chosen| HeaderValue::from_str(chosen).ok());
+        if protocol.is_none() && self.subprotocol.is_required() {
+            return Err(HandshakeError::NoMatchingSubprotocol);
+        }
+
+        let offers = ExtensionOffers::new(&parts.headers, SEC_WEBSOCKET_EXTENSIONS);
+        let extensions = self.extensions.negotiate(offers.clone(), parts)?;
+        if let Some(accepted) = extensions.header() {
+            // §4.2.2 /extensions/: "Extensions not listed by the client MUST NOT be listed."
+            let mut map = http::HeaderMap::with_capacity(1);
+            map.insert(SEC_WEBSOCKET_EXTENSIONS, accepted.clone());
+            extension_header::validate(map.get_all(SEC_WEBSOCKET_EXTENSIONS))
+                .map_err(|_| HandshakeError::ExtensionNotOffered)?;
+            let all_offered =
+                ExtensionOffers::new(&map, SEC_WEBSOCKET_EXTENSIONS).all(|accepted| {
+                    offers
+                        .clone()
+                        .any(|offer| offer.name().eq_ignore_ascii_case(accepted.name()))
+                });
+            if !all_offered {
+                return Err(HandshakeError::ExtensionNotOffered);
+            }
+        }
+
+        Ok(Negotiated {
+            accept: handshake.key.map(AcceptKey::for_key),
+            version: handshake.version,
+            protocol,
+            extensions,
+            origin: handshake.origin.cloned(),
+        })
+    }
+
+    pub(crate) fn error_response(
+        &self,
+        error: HandshakeError,
+        parts: &Parts,
+    ) -> axum_core::response::Response {
+        self.on_error.handle(error, parts)
+    }
+}

@@ -1,0 +1,48 @@
+//! The hook that turns a [`HandshakeError`] into the response the client sees.
+
+use axum_core::response::{IntoResponse, Response};
+use http::request::Parts;
+
+use crate::HandshakeError;
+
+/// Shapes the layer's error responses, set with
+/// [`WebSocketLayer::on_error`](crate::WebSocketLayer::on_error).
+///
+/// Implemented by [`DefaultErrorHandler`] (a short `text/plain` body) and by closures
+/// `Fn(HandshakeError) -> impl IntoResponse`. Keep the status and headers of the error
+/// (426 must carry `Upgrade` and `Sec-WebSocket-Version`):
+/// [`HandshakeError::response_with`] does that for any body.
+///
+/// ```
+/// use axum_ws_handshake::{HandshakeError, WebSocketLayer};
+///
+/// let layer = WebSocketLayer::new().on_error(|error: HandshakeError| {
+///     let body = format!("{{\"error\":\"{error}\"}}");
+///     error.response_with(([(http::header::CONTENT_TYPE, "application/json")], body))
+/// });
+/// ```
+pub trait ErrorHandler: Send + Sync + 'static {
+    /// The response for `error`, raised by `request`.
+    fn handle(&self, error: HandshakeError, request: &Parts) -> Response;
+}
+
+impl<F, R> ErrorHandler for F
+where
+    F: Fn(HandshakeError) -> R + Send + Sync + 'static,
+    R: IntoResponse,
+{
+    fn handle(&self, error: HandshakeError, _request: &Parts) -> Response {
+        self(error).into_response()
+    }
+}
+
+/// Answers with [`HandshakeError`]'s own response: its status, its headers and a short
+/// `text/plain` body.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DefaultErrorHandler;
+
+impl ErrorHandler for DefaultErrorHandler {
+    fn handle(&self, error: HandshakeError, _request: &Parts) -> Response {
+        error.into_response()
+    }
+}

@@ -1,0 +1,87 @@
+//! Which extensions the connection uses (RFC 6455 §4.2.2 /extensions/, §9.1).
+
+use http::HeaderValue;
+use http::request::Parts;
+
+use crate::HandshakeError;
+use crate::extension_header::ExtensionOffers;
+
+/// Accepts some of the extensions a client offered, and only those the codec after the
+/// handshake really implements: an extension agreed on but not spoken breaks the
+/// connection on its first message.
+///
+/// The policy returns [`AcceptedExtensions`]: the `Sec-WebSocket-Extensions` value of the
+/// response, and typed parameters for the codec. The layer checks that every accepted
+/// extension was offered (RFC 6455 §4.2.2: "Extensions not listed by the client MUST NOT
+/// be listed").
+pub trait ExtensionPolicy: Send + Sync + 'static {
+    /// Chooses among `offers` (in the client's order of preference, already checked
+    /// against the grammar of RFC 6455 §9.1).
+    fn negotiate(
+        &self,
+        offers: ExtensionOffers<'_>,
+        request: &Parts,
+    ) -> Result<AcceptedExtensions, HandshakeError>;
+}
+
+/// Accepts no extension: the response never carries `Sec-WebSocket-Extensions`. The
+/// default, and the only correct choice for a codec without extensions.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoExtensions;
+
+impl ExtensionPolicy for NoExtensions {
+    fn negotiate(
+        &self,
+        _offers: ExtensionOffers<'_>,
+        _request: &Parts,
+    ) -> Result<AcceptedExtensions, HandshakeError> {
+        Ok(AcceptedExtensions::none())
+    }
+}
+
+/// What an [`ExtensionPolicy`] agreed to: the response's `Sec-WebSocket-Extensions`
+/// and, for the codec, typed parameters (e.g. the negotiated window sizes of
+/// permessage-deflate) kept in a type map.
+#[derive(Debug, Clone, Default)]
+pub struct AcceptedExtensions {
+    header: Option<HeaderValue>,
+    params: http::Extensions,
+}
+
+impl AcceptedExtensions {
+    /// No extension.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// The extensions listed in `header`, the `Sec-WebSocket-Extensions` value of the
+    /// response (e.g. `permessage-deflate; server_no_context_takeover`).
+    pub fn new(header: HeaderValue) -> Self {
+        Self {
+            header: Some(header),
+            params: http::Extensions::new(),
+        }
+    }
+
+    /// Attaches typed parameters for the codec.
+    #[must_use]
+    pub fn with_params<T: Clone + Send + Sync + 'static>(mut self, params: T) -> Self {
+        self.params.insert(params);
+        self
+    }
+
+    /// The typed parameters of type `T`, if the policy attached some.
+    pub fn params<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.params.get::<T>()
+    }
+
+    /// The response's `Sec-WebSocket-Extensions` value; `None` when nothing was accepted.
+    pub fn header(&self) -> Option<&HeaderValue> {
+        self.header.as_ref()
+    }
+
+    /// Whether no extension was accepted.
+    pub fn is_empty(&self) -> bool {
+        self.header.is_none()
+    }
+}

@@ -1,0 +1,142 @@
+//! Why the [`WebSocketUpgrade`](crate::WebSocketUpgrade) extractor refused a request.
+//!
+//! One type per refusal, and [`WebSocketUpgradeRejection`] joining them, as axum's own
+//! extractors do: a handler can take `Result<WebSocketUpgrade, WebSocketUpgradeRejection>`
+//! and answer in its own way.
+
+use std::fmt;
+
+use axum_core::body::Body;
+use axum_core::response::{IntoResponse, Response};
+use http::header::{CONNECTION, CONTENT_TYPE, UPGRADE};
+use http::{HeaderValue, StatusCode};
+
+fn text(status: StatusCode, body: &'static str) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+/// The request reached a WebSocket handler without asking to upgrade (a plain `GET`, a
+/// `POST`, HTTP/1.0, `Upgrade: h2c`): 426 with `Upgrade: websocket`, telling the client
+/// what this resource speaks (RFC 9110 §15.5.22).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NotUpgradeAttempt;
+
+impl NotUpgradeAttempt {
+    const BODY: &'static str =
+        "this resource speaks WebSocket only: send a GET with `Upgrade: websocket`";
+}
+
+impl IntoResponse for NotUpgradeAttempt {
+    fn into_response(self) -> Response {
+        let mut response = text(StatusCode::UPGRADE_REQUIRED, Self::BODY);
+        let headers = response.headers_mut();
+        headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
+        headers.insert(CONNECTION, HeaderValue::from_static("upgrade"));
+        response
+    }
+}
+
+/// An upgrade attempt reached the extractor without passing through
+/// [`WebSocketLayer`](crate::WebSocketLayer): the server is misconfigured (add the layer
+/// to the router, or to this route with `route_layer`). 500; never a panic.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LayerMissing;
+
+impl LayerMissing {
+    const BODY: &'static str = "server misconfiguration: WebSocketUpgrade is used without WebSocketLayer, \
+                                so the handshake was not validated; add the layer to the router";
+}
+
+impl IntoResponse for LayerMissing {
+    fn into_response(self) -> Response {
+        text(StatusCode::INTERNAL_SERVER_ERROR, Self::BODY)
+    }
+}
+
+/// The connection cannot be taken over: hyper put no `OnUpgrade` in the request (a
+/// server built without upgrade support, or a request not served by hyper). 500.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConnectionNotUpgradable;
+
+impl ConnectionNotUpgradable {
+    const BODY: &'static str = "server misconfiguration: this connection cannot be upgraded \
+                                (serve with axum::serve, or hyper with upgrades enabled)";
+}
+
+impl IntoResponse for ConnectionNotUpgradable {
+    fn into_response(self) -> Response {
+        text(StatusCode::INTERNAL_SERVER_ERROR, Self::BODY)
+    }
+}
+
+/// Any refusal of the [`WebSocketUpgrade`](crate::WebSocketUpgrade) extractor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WebSocketUpgradeRejection {
+    /// See [`NotUpgradeAttempt`]: 426.
+    NotUpgradeAttempt(NotUpgradeAttempt),
+    /// See [`LayerMissing`]: 500.
+    LayerMissing(LayerMissing),
+    /// See [`ConnectionNotUpgradable`]: 500.
+    ConnectionNotUpgradable(ConnectionNotUpgradable),
+}
+
+impl WebSocketUpgradeRejection {
+    /// The status code of the response.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::NotUpgradeAttempt(_) => StatusCode::UPGRADE_REQUIRED,
+            Self::LayerMissing(_) | Self::ConnectionNotUpgradable(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+
+    /// The text of the default response's body.
+    pub fn body_text(&self) -> &'static str {
+        match self {
+            Self::NotUpgradeAttempt(_) => NotUpgradeAttempt::BODY,
+            Self::LayerMissing(_) => LayerMissing::BODY,
+            Self::ConnectionNotUpgradable(_) => ConnectionNotUpgradable::BODY,
+        }
+    }
+}
+
+impl IntoResponse for WebSocketUpgradeRejection {
+    fn into_response(self) -> Response {
+        match self {
+            Self::NotUpgradeAttempt(r) => r.into_response(),
+            Self::LayerMissing(r) => r.into_response(),
+            Self::ConnectionNotUpgradable(r) => r.into_response(),
+        }
+    }
+}
+
+impl fmt::Display for WebSocketUpgradeRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.body_text())
+    }
+}
+
+impl std::error::Error for WebSocketUpgradeRejection {}
+
+macro_rules! from_rejection {
+    ($($ty:ident),*) => {$(
+        impl From<$ty> for WebSocketUpgradeRejection {
+            fn from(rejection: $ty) -> Self {
+                Self::$ty(rejection)
+            }
+        }
+    )*};
+}
+
+from_rejection!(NotUpgradeAttempt, LayerMissing, ConnectionNotUpgradable);

@@ -1,0 +1,360 @@
+//! Reading the client's opening handshake (RFC 6455 §4.2.1): first whether a request is
+//! an upgrade attempt at all, then whether the attempt is well-formed.
+
+use http::header::{
+    CONNECTION, GetAll, HOST, ORIGIN, SEC_WEBSOCKET_EXTENSIONS, SEC_WEBSOCKET_KEY,
+    SEC_WEBSOCKET_PROTOCOL, SEC_WEBSOCKET_VERSION, UPGRADE,
+};
+use http::request::Parts;
+use http::{Extensions, HeaderMap, HeaderValue, Method, Version};
+
+use crate::HandshakeError;
+use crate::header_list::{contains_token, trim_ows};
+use crate::policy::{Subprotocols, SupportedVersions};
+use crate::{extension_header, key};
+
+/// How a request asks to become a WebSocket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Attempt {
+    /// An HTTP/1.1 `GET` with `Upgrade: websocket` (RFC 6455 §4.1), answered with 101.
+    Upgrade,
+    /// An HTTP/2 extended `CONNECT` with `:protocol = websocket` (RFC 8441 §4),
+    /// answered with 200.
+    ExtendedConnect,
+}
+
+/// Whether the request is a WebSocket upgrade attempt. This is all the work a request
+/// that is not one pays: a method and version comparison, and for a `GET` one header
+/// lookup. An HTTP/1.0 request is never an attempt (RFC 9110 §7.8: a server must ignore
+/// `Upgrade` in it), nor is a request upgrading to something else (`h2c`).
+#[inline]
+pub(crate) fn upgrade_attempt(
+    method: &Method,
+    version: Version,
+    headers: &HeaderMap,
+    extensions: &Extensions,
+) -> Option<Attempt> {
+    if *method == Method::GET {
+        if version >= Version::HTTP_11 && contains_token(headers.get_all(UPGRADE), "websocket") {
+            return Some(Attempt::Upgrade);
+        }
+    } else if *method == Method::CONNECT
+        && version >= Version::HTTP_2
+        && extensions
+            .get::<hyper::ext::Protocol>()
+            .is_some_and(|p| p.as_str() == "websocket")
+    {
+        return Some(Attempt::ExtendedConnect);
+    }
+    None
+}
+
+/// The parts of a well-formed handshake that the server's answer needs.
+#[derive(Debug)]
+pub(crate) struct ClientHandshake<'a> {
+    /// `Sec-WebSocket-Key`, trimmed; `None` over HTTP/2, which has no key (RFC 8441 §5).
+    pub(crate) key: Option<&'a [u8]>,
+    pub(crate) version: u8,
+    pub(crate) origin: Option<&'a HeaderValue>,
+}
+
+impl<'a> ClientHandshake<'a> {
+    /// Checks the handshake against RFC 6455 §4.2.1 and the grammar of §4.3 and §9.1.
+    ///
+    /// The version is checked before the key so that a draft-hixie-76 request (which
+    /// has `Sec-WebSocket-Key1`/`Key2` and no version) learns which version to speak.
+    pub(crate) fn read(
+        parts: &'a Parts,
+        attempt: Attempt,
+        supported: SupportedVersions,
+    ) -> Result<Self, HandshakeError> {
+        let headers = &parts.headers;
+        if attempt == Attempt::Upgrade {
+            // RFC 6455 §4.2.1 item 2; RFC 9112 §3.2: exactly one Host in HTTP/1.1.
+            if at_most_one(headers.get_all(HOST))
+                .map_err(|_| HandshakeError::DuplicateHost)?
+                .is_none()
+            {
+                return Err(HandshakeError::MissingHost);
+            }
+            // §4.2.1 item 4.
+            if !contains_token(headers.get_all(CONNECTION), "upgrade") {
+                return Err(HandshakeError::ConnectionNotUpgrade);
+            }
+        } else if parts.uri.authority().is_none() {
+            // RFC 8441 §4: the :authority pseudo-header plays the role of Host.
+            return Err(HandshakeError::MissingHost);
+        }
+
+        // §4.2.1 item 6, §4.4, §11.3.5.
+        let version = match at_most_one(headers.get_all(SEC_WEBSOCKET_VERSION)) {
+            Err(Duplicate) => return Err(HandshakeError::DuplicateVersion { supported }),
+            Ok(None) => return Err(HandshakeError::MissingVersion { supported }),
+            Ok(Some(value)) => SupportedVersions::parse(value.as_bytes())
+                .filter(|&v| supported.contains(v))
+                .ok_or(HandshakeError::UnsupportedVersion { supported })?,
+        };
+
+        // §4.2.1 item 5, §11.3.1.
+        let key = if attempt == Attempt::Upgrade {
+            let value = at_most_one(headers.get_all(SEC_WEBSOCKET_KEY))
+                .map_err(|_| HandshakeError::DuplicateKey)?
+                .ok_or(HandshakeError::MissingKey)?;
+            let key = trim_ows(value.as_bytes());
+            if !key::is_valid_key(key) {
+                return Err(HandshakeError::InvalidKey);
+            }
+            Some(key)
+        } else {
+            None
+        };
+
+        // RFC 6454 §7.3: one Origin at most.
+        let origin =
+            at_most_one(headers.get_all(ORIGIN)).map_err(|_| HandshakeError::DuplicateOrigin)?;
+
+        // §4.3: Sec-WebSocket-Protocol-Client = 1#token.
+        if !Subprotocols::validate(headers.get_all(SEC_WEBSOCKET_PROTOCOL)) {
+            return Err(HandshakeError::InvalidProtocolHeader);
+        }
+        // §9.1: extension-list.
+        extension_header::validate(headers.get_all(SEC_WEBSOCKET_EXTENSIONS))
+            .map_err(|_| HandshakeError::InvalidExtensionsHeader)?;
+
+        Ok(Self {
+            key,
+            version,
+            origin,
+        })
+    }
+}
+
+/// More than one line of a header that may appear once.
+struct Duplicate;
+
+fn at_most_one(values: GetAll<'_, HeaderValue>) -> Result<Option<&HeaderValue>, Duplicate> {
+    let mut lines = values.iter();
+    let first = lines.next();
+    if lines.next().is_some() {
+        Err(Duplicate)
+    } else {
+        Ok(first)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::Request;
+
+    /// A valid RFC 6455 handshake with `edit` applied to its headers.
+    fn read(edit: impl FnOnce(&mut HeaderMap)) -> Result<(Option<Vec<u8>>, u8), HandshakeError> {
+        let mut request = Request::get("/chat").body(()).unwrap();
+        let headers = request.headers_mut();
+        headers.insert(HOST, HeaderValue::from_static("server.example.com"));
+        headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
+        headers.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
+        headers.insert(
+            SEC_WEBSOCKET_KEY,
+            HeaderValue::from_static("dGhlIHNhbXBsZSBub25jZQ=="),
+        );
+        headers.insert(SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"));
+        edit(headers);
+        let (parts, ()) = request.into_parts();
+        let attempt = upgrade_attempt(
+            &parts.method,
+            parts.version,
+            &parts.headers,
+            &parts.extensions,
+        )
+        .expect("an upgrade attempt");
+        ClientHandshake::read(&parts, attempt, SupportedVersions::default())
+            .map(|h| (h.key.map(<[u8]>::to_vec), h.version))
+    }
+
+    fn set(name: http::HeaderName, value: &'static str) -> impl FnOnce(&mut HeaderMap) {
+        move |h| {
+            h.insert(name, HeaderValue::from_static(value));
+        }
+    }
+
+    fn add(name: http::HeaderName, value: &'static str) -> impl FnOnce(&mut HeaderMap) {
+        move |h| {
+            h.append(name, HeaderValue::from_static(value));
+        }
+    }
+
+    #[test]
+    fn rfc6455_4_2_1_the_rfc_example_is_valid() {
+        assert_eq!(
+            read(|_| {}),
+            Ok((Some(b"dGhlIHNhbXBsZSBub25jZQ==".to_vec()), 13))
+        );
+    }
+
+    #[test]
+    fn rfc6455_4_2_1_item_1_only_http11_get_is_an_attempt() {
+        let attempt = |method: Method, version: Version, upgrade: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(UPGRADE, HeaderValue::from_static(upgrade));
+            upgrade_attempt(&method, version, &headers, &Extensions::new())
+        };
+        assert_eq!(
+            attempt(Method::GET, Version::HTTP_11, "websocket"),
+            Some(Attempt::Upgrade)
+        );
+        assert_eq!(
+            attempt(Method::GET, Version::HTTP_11, "h2c, WebSocket"),
+            Some(Attempt::Upgrade)
+        );
+        assert_eq!(attempt(Method::GET, Version::HTTP_10, "websocket"), None);
+        assert_eq!(attempt(Method::POST, Version::HTTP_11, "websocket"), None);
+        assert_eq!(attempt(Method::GET, Version::HTTP_11, "h2c"), None);
+        assert_eq!(
+            attempt(Method::GET, Version::HTTP_11, "websockets, x-websocket"),
+            None
+        );
+        assert_eq!(attempt(Method::CONNECT, Version::HTTP_2, "websocket"), None);
+    }
+
+    #[test]
+    fn rfc6455_4_2_1_item_2_host_is_required_once() {
+        assert_eq!(
+            read(|h| drop(h.remove(HOST))),
+            Err(HandshakeError::MissingHost)
+        );
+        assert_eq!(
+            read(add(HOST, "other.example.com")),
+            Err(HandshakeError::DuplicateHost)
+        );
+    }
+
+    #[test]
+    fn rfc6455_4_2_1_item_4_connection_must_contain_upgrade() {
+        assert!(read(set(CONNECTION, "keep-alive, Upgrade")).is_ok());
+        assert!(
+            read(|h| {
+                h.insert(CONNECTION, HeaderValue::from_static("keep-alive"));
+                h.append(CONNECTION, HeaderValue::from_static("upgrade"));
+            })
+            .is_ok()
+        );
+        for bad in ["keep-alive", "x-upgrade", "upgraded", ""] {
+            assert_eq!(
+                read(set(CONNECTION, bad)),
+                Err(HandshakeError::ConnectionNotUpgrade),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            read(|h| drop(h.remove(CONNECTION))),
+            Err(HandshakeError::ConnectionNotUpgrade)
+        );
+    }
+
+    #[test]
+    fn rfc6455_4_2_1_item_5_key_once_and_16_bytes() {
+        assert_eq!(
+            read(|h| drop(h.remove(SEC_WEBSOCKET_KEY))),
+            Err(HandshakeError::MissingKey)
+        );
+        assert_eq!(
+            read(add(SEC_WEBSOCKET_KEY, "AAAAAAAAAAAAAAAAAAAAAA==")),
+            Err(HandshakeError::DuplicateKey)
+        );
+        assert_eq!(
+            read(set(SEC_WEBSOCKET_KEY, "dGhlIHNhbXBsZSBub25jZQ")),
+            Err(HandshakeError::InvalidKey)
+        );
+        assert_eq!(
+            read(set(SEC_WEBSOCKET_KEY, "AAAAAAAAAAAAAAAAAAAAAAAA")),
+            Err(HandshakeError::InvalidKey)
+        );
+        assert_eq!(
+            read(set(SEC_WEBSOCKET_KEY, "")),
+            Err(HandshakeError::InvalidKey)
+        );
+    }
+
+    #[test]
+    fn rfc6455_4_4_version_once_and_supported() {
+        let supported = SupportedVersions::default();
+        assert_eq!(
+            read(|h| drop(h.remove(SEC_WEBSOCKET_VERSION))),
+            Err(HandshakeError::MissingVersion { supported })
+        );
+        assert_eq!(
+            read(add(SEC_WEBSOCKET_VERSION, "13")),
+            Err(HandshakeError::DuplicateVersion { supported })
+        );
+        for bad in ["8", "14", "013", "13, 8", "abc", ""] {
+            assert_eq!(
+                read(set(SEC_WEBSOCKET_VERSION, bad)),
+                Err(HandshakeError::UnsupportedVersion { supported }),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn rfc6455_4_4_hixie76_gets_the_version_list() {
+        let hixie = |h: &mut HeaderMap| {
+            h.remove(SEC_WEBSOCKET_KEY);
+            h.remove(SEC_WEBSOCKET_VERSION);
+            h.insert(
+                "sec-websocket-key1",
+                HeaderValue::from_static("4 @1  46546xW%0l 1 5"),
+            );
+            h.insert(
+                "sec-websocket-key2",
+                HeaderValue::from_static("12998 5 Y3 1  .P00"),
+            );
+        };
+        assert_eq!(
+            read(hixie),
+            Err(HandshakeError::MissingVersion {
+                supported: SupportedVersions::default()
+            })
+        );
+    }
+
+    #[test]
+    fn rfc6454_7_3_one_origin_at_most() {
+        assert!(read(set(ORIGIN, "http://a.test")).is_ok());
+        assert_eq!(
+            read(|h| {
+                h.append(ORIGIN, HeaderValue::from_static("http://a.test"));
+                h.append(ORIGIN, HeaderValue::from_static("http://b.test"));
+            }),
+            Err(HandshakeError::DuplicateOrigin)
+        );
+    }
+
+    #[test]
+    fn rfc6455_4_3_protocol_and_extension_grammar() {
+        assert!(read(set(SEC_WEBSOCKET_PROTOCOL, "chat, superchat")).is_ok());
+        assert!(
+            read(set(SEC_WEBSOCKET_PROTOCOL, "")).is_ok(),
+            "an all-empty list offers nothing"
+        );
+        assert_eq!(
+            read(set(SEC_WEBSOCKET_PROTOCOL, "chat, super chat")),
+            Err(HandshakeError::InvalidProtocolHeader)
+        );
+        assert_eq!(
+            read(add(SEC_WEBSOCKET_PROTOCOL, "a/b")),
+            Err(HandshakeError::InvalidProtocolHeader)
+        );
+        assert!(
+            read(set(
+                SEC_WEBSOCKET_EXTENSIONS,
+                "permessage-deflate; client_max_window_bits"
+            ))
+            .is_ok()
+        );
+        assert_eq!(
+            read(set(SEC_WEBSOCKET_EXTENSIONS, "permessage-deflate; =")),
+            Err(HandshakeError::InvalidExtensionsHeader)
+        );
+    }
+}

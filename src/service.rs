@@ -1,0 +1,142 @@
+//! The service the layer wraps around the router, and its response future.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum_core::response::Response;
+use http::Request;
+use pin_project_lite::pin_project;
+use tower_service::Service;
+
+use crate::layer::Config;
+use crate::on_error::ErrorHandler;
+use crate::policy::{ExtensionPolicy, OriginPolicy, SubprotocolPolicy};
+use crate::request::upgrade_attempt;
+
+/// The middleware made by [`WebSocketLayer`](crate::WebSocketLayer).
+pub struct WebSocketService<S, O, P, E, H> {
+    inner: S,
+    config: Arc<Config<O, P, E, H>>,
+}
+
+impl<S, O, P, E, H> WebSocketService<S, O, P, E, H> {
+    pub(crate) fn new(inner: S, config: Arc<Config<O, P, E, H>>) -> Self {
+        Self { inner, config }
+    }
+}
+
+impl<S: Clone, O, P, E, H> Clone for WebSocketService<S, O, P, E, H> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            config: Arc::clone(&self.config),
+        }
+    }
+}
+
+impl<S: fmt::Debug, O, P, E, H> fmt::Debug for WebSocketService<S, O, P, E, H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebSocketService")
+            .field("inner", &self.inner)
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+impl<S, B, O, P, E, H> Service<Request<B>> for WebSocketService<S, O, P, E, H>
+where
+    S: Service<Request<B>, Response = Response>,
+    O: OriginPolicy,
+    P: SubprotocolPolicy,
+    E: ExtensionPolicy,
+    H: ErrorHandler,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let Some(attempt) = upgrade_attempt(
+            request.method(),
+            request.version(),
+            request.headers(),
+            request.extensions(),
+        ) else {
+            return ResponseFuture::inner(self.inner.call(request));
+        };
+        let (mut parts, body) = request.into_parts();
+        match self.config.negotiate(&parts, attempt) {
+            Ok(negotiated) => {
+                parts.extensions.insert(negotiated);
+                ResponseFuture::inner(self.inner.call(Request::from_parts(parts, body)))
+            }
+            Err(error) => ResponseFuture::refused(self.config.error_response(error, &parts)),
+        }
+    }
+}
+
+pin_project! {
+    /// The response future of [`WebSocketService`]: the inner service's, or a ready
+    /// refusal. No boxing.
+    pub struct ResponseFuture<F> {
+        #[pin]
+        kind: Kind<F>,
+    }
+}
+
+pin_project! {
+    #[project = KindProj]
+    enum Kind<F> {
+        Inner { #[pin] future: F },
+        Refused { response: Option<Response> },
+    }
+}
+
+impl<F> ResponseFuture<F> {
+    fn inner(future: F) -> Self {
+        Self {
+            kind: Kind::Inner { future },
+        }
+    }
+
+    fn refused(response: Response) -> Self {
+        Self {
+            kind: Kind::Refused {
+                response: Some(response),
+            },
+        }
+    }
+}
+
+impl<F, Error> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<Response, Error>>,
+{
+    type Output = Result<Response, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().kind.project() {
+            KindProj::Inner { future } => future.poll(cx),
+            KindProj::Refused { response } => Poll::Ready(Ok(response
+                .take()
+                .expect("ResponseFuture polled after completion"))),
+        }
+    }
+}
+
+impl<F> fmt::Debug for ResponseFuture<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match &self.kind {
+            Kind::Inner { .. } => "Inner",
+            Kind::Refused { .. } => "Refused",
+        };
+        f.debug_tuple("ResponseFuture").field(&state).finish()
+    }
+}

@@ -1,0 +1,59 @@
+//! The `token` rule of RFC 9110 §5.6.2, which every WebSocket handshake list is made of.
+
+/// `tchar` of RFC 9110 §5.6.2 as a lookup table: one load per byte, no branches on ranges.
+static TCHAR: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        table[i] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        i += 1;
+    }
+    table
+};
+
+/// Whether `byte` may appear in a token.
+#[inline]
+pub(crate) fn is_tchar(byte: u8) -> bool {
+    TCHAR[byte as usize]
+}
+
+/// Whether `bytes` is a non-empty `token` (RFC 9110 §5.6.2: `token = 1*tchar`).
+#[inline]
+pub(crate) fn is_token(bytes: &[u8]) -> bool {
+    !bytes.is_empty() && bytes.iter().all(|&b| is_tchar(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc9110_5_6_2_token_characters() {
+        for ok in ["websocket", "Upgrade", "chat.v2", "a!#$%&'*+-.^_`|~9"] {
+            assert!(is_token(ok.as_bytes()), "{ok:?} is a token");
+        }
+        for bad in [
+            "", "a b", "a,b", "a;b", "\"a\"", "a=b", "a/b", "é", "a\tb", "(a)",
+        ] {
+            assert!(!is_token(bad.as_bytes()), "{bad:?} is not a token");
+        }
+    }
+}
