@@ -174,19 +174,20 @@ impl fmt::Debug for ExtensionParam<'_> {
     }
 }
 
-/// Reads the next `extension` of a line: its name and the raw text of its parameters.
-/// Skips empty list elements; `Ok(None)` at the end of the line.
-fn next_extension<'a>(rest: &mut &'a [u8]) -> Result<Option<(&'a [u8], &'a [u8])>, Malformed> {
+/// An extension's name and the raw text of its parameters (`; a=1; b`).
+type RawExtension<'a> = (&'a [u8], &'a [u8]);
+
+/// Reads the next `extension` of a line. Skips empty list elements; `Ok(None)` at the end
+/// of the line.
+fn next_extension<'a>(rest: &mut &'a [u8]) -> Result<Option<RawExtension<'a>>, Malformed> {
     skip(rest, |b| matches!(b, b' ' | b'\t' | b','));
     if rest.is_empty() {
         return Ok(None);
     }
     let name = token(rest)?;
     let params_start = *rest;
-    let mut params = params_start;
-    while next_param(&mut params)?.is_some() {}
-    let params = &params_start[..params_start.len() - params.len()];
-    *rest = &params_start[params.len()..];
+    while next_param(rest)?.is_some() {}
+    let params = &params_start[..params_start.len() - rest.len()];
     skip(rest, |b| matches!(b, b' ' | b'\t'));
     match rest.first() {
         None => {}

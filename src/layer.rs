@@ -59,7 +59,9 @@ pub struct WebSocketLayer<
     E = NoExtensions,
     H = DefaultErrorHandler,
 > {
-    config: Config<O, P, E, H>,
+    /// Shared with every service the layer makes: `layer()` runs per request on some of
+    /// axum's routes, so it must cost no more than a reference count.
+    config: Arc<Config<O, P, E, H>>,
 }
 
 /// Everything the service needs, shared by all its clones behind one `Arc`.
@@ -77,14 +79,14 @@ impl WebSocketLayer {
     /// The layer with the secure defaults of the table above.
     pub fn new() -> Self {
         Self {
-            config: Config {
+            config: Arc::new(Config {
                 origin: SameOrigin,
                 require_origin: false,
                 subprotocol: ServerPreference::default(),
                 versions: SupportedVersions::default(),
                 extensions: NoExtensions,
                 on_error: DefaultErrorHandler,
-            },
+            }),
         }
     }
 }
@@ -95,44 +97,53 @@ impl Default for WebSocketLayer {
     }
 }
 
-impl<O, P, E, H> WebSocketLayer<O, P, E, H> {
+impl<O: Clone, P: Clone, E: Clone, H: Clone> WebSocketLayer<O, P, E, H> {
+    /// The configuration, to be rebuilt by a builder method (cloned only if this layer
+    /// was cloned before).
+    fn into_config(self) -> Config<O, P, E, H> {
+        Arc::unwrap_or_clone(self.config)
+    }
+
     /// Who may connect, judged on `Origin` (RFC 6455 §4.2.2, §10.2); refused → 403.
     /// See [`OriginPolicy`] for closures and the built-ins.
     pub fn origin<O2: OriginPolicy>(self, policy: O2) -> WebSocketLayer<O2, P, E, H> {
-        let c = self.config;
+        let c = self.into_config();
         WebSocketLayer {
-            config: Config {
+            config: Arc::new(Config {
                 origin: policy,
                 require_origin: c.require_origin,
                 subprotocol: c.subprotocol,
                 versions: c.versions,
                 extensions: c.extensions,
                 on_error: c.on_error,
-            },
+            }),
         }
     }
 
     /// Whether a handshake without `Origin` is refused (403). Off by default: browsers
     /// always send `Origin` (RFC 6455 §4.2.1 item 7), so its absence means a non-browser
     /// client, which cross-site hijacking cannot use. Turn it on to admit browsers only.
-    pub fn require_origin(mut self, require: bool) -> Self {
-        self.config.require_origin = require;
-        self
+    pub fn require_origin(self, require: bool) -> Self {
+        let mut config = self.into_config();
+        config.require_origin = require;
+        Self {
+            config: Arc::new(config),
+        }
     }
 
     /// How the subprotocol is chosen (RFC 6455 §4.2.2 /subprotocol/). See
     /// [`SubprotocolPolicy`].
     pub fn subprotocol<P2: SubprotocolPolicy>(self, policy: P2) -> WebSocketLayer<O, P2, E, H> {
-        let c = self.config;
+        let c = self.into_config();
         WebSocketLayer {
-            config: Config {
+            config: Arc::new(Config {
                 origin: c.origin,
                 require_origin: c.require_origin,
                 subprotocol: policy,
                 versions: c.versions,
                 extensions: c.extensions,
                 on_error: c.on_error,
-            },
+            }),
         }
     }
 
@@ -151,60 +162,57 @@ impl<O, P, E, H> WebSocketLayer<O, P, E, H> {
     }
 
     /// The protocol versions accepted; others get 426 listing these (RFC 6455 §4.4).
-    pub fn versions(mut self, versions: impl Into<SupportedVersions>) -> Self {
-        self.config.versions = versions.into();
-        self
+    pub fn versions(self, versions: impl Into<SupportedVersions>) -> Self {
+        let mut config = self.into_config();
+        config.versions = versions.into();
+        Self {
+            config: Arc::new(config),
+        }
     }
 
     /// Which extensions are accepted (RFC 6455 §9.1). See [`ExtensionPolicy`].
     pub fn extensions<E2: ExtensionPolicy>(self, policy: E2) -> WebSocketLayer<O, P, E2, H> {
-        let c = self.config;
+        let c = self.into_config();
         WebSocketLayer {
-            config: Config {
+            config: Arc::new(Config {
                 origin: c.origin,
                 require_origin: c.require_origin,
                 subprotocol: c.subprotocol,
                 versions: c.versions,
                 extensions: policy,
                 on_error: c.on_error,
-            },
+            }),
         }
     }
 
     /// How refusals are answered. See [`ErrorHandler`].
     pub fn on_error<H2: ErrorHandler>(self, handler: H2) -> WebSocketLayer<O, P, E, H2> {
-        let c = self.config;
+        let c = self.into_config();
         WebSocketLayer {
-            config: Config {
+            config: Arc::new(Config {
                 origin: c.origin,
                 require_origin: c.require_origin,
                 subprotocol: c.subprotocol,
                 versions: c.versions,
                 extensions: c.extensions,
                 on_error: handler,
-            },
+            }),
         }
     }
 }
 
-impl<S, O, P, E, H> Layer<S> for WebSocketLayer<O, P, E, H>
-where
-    O: Clone,
-    P: Clone,
-    E: Clone,
-    H: Clone,
-{
+impl<S, O, P, E, H> Layer<S> for WebSocketLayer<O, P, E, H> {
     type Service = WebSocketService<S, O, P, E, H>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        WebSocketService::new(inner, Arc::new(self.config.clone()))
+        WebSocketService::new(inner, Arc::clone(&self.config))
     }
 }
 
-impl<O: Clone, P: Clone, E: Clone, H: Clone> Clone for WebSocketLayer<O, P, E, H> {
+impl<O, P, E, H> Clone for WebSocketLayer<O, P, E, H> {
     fn clone(&self) -> Self {
         Self {
-            config: self.config.clone(),
+            config: Arc::clone(&self.config),
         }
     }
 }

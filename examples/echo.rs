@@ -1,0 +1,209 @@
+//! The echo server: a WebSocket echo on `/echo` behind [`WebSocketLayer`], a health check
+//! and a browser client.
+//!
+//! ```text
+//! cargo run --release --example echo -- [--addr HOST:PORT] [--protocol NAME]... [--origin ORIGIN]... [--deflate]
+//! ```
+//!
+//! - `--addr`: where to listen (default `127.0.0.1:3000`); prints `listening on http://ADDR`.
+//! - `--protocol NAME` (repeatable): subprotocols in the server's order of preference;
+//!   none → never select one.
+//! - `--origin ORIGIN` (repeatable): the Origin allow-list (exact, or `https://*.example.com`);
+//!   none → same-origin only (no Origin header accepted, `null` refused).
+//! - `--deflate`: permessage-deflate, not supported yet.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{any, get};
+use axum_ws_handshake::policy::{AllowedOrigins, OriginPolicy, SameOrigin};
+use axum_ws_handshake::{WebSocket, WebSocketLayer, WebSocketUpgrade};
+use futures_util::{SinkExt, StreamExt};
+
+const USAGE: &str =
+    "usage: echo [--addr HOST:PORT] [--protocol NAME]... [--origin ORIGIN]... [--deflate]";
+
+struct Options {
+    addr: SocketAddr,
+    protocols: Vec<String>,
+    origins: Vec<String>,
+    deflate: bool,
+}
+
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
+    let mut options = Options {
+        addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+        protocols: Vec::new(),
+        origins: Vec::new(),
+        deflate: false,
+    };
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
+        match arg.as_str() {
+            "--addr" => {
+                let addr = value("--addr")?;
+                options.addr = addr.parse().map_err(|e| format!("--addr {addr:?}: {e}"))?;
+            }
+            "--protocol" => options.protocols.push(value("--protocol")?),
+            "--origin" => options.origins.push(value("--origin")?),
+            "--deflate" => options.deflate = true,
+            "-h" | "--help" => return Err(USAGE.to_owned()),
+            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+        }
+    }
+    Ok(options)
+}
+
+/// Echoes text and binary messages until the client closes. Pings are answered and the
+/// client's Close is replied to by tokio-tungstenite while the stream is polled, so the
+/// loop runs until the stream ends rather than returning on the first Close: returning
+/// early would drop the socket before the Close reply is sent.
+async fn echo(mut socket: WebSocket) {
+    while let Some(Ok(message)) = socket.next().await {
+        if (message.is_text() || message.is_binary()) && socket.send(message).await.is_err() {
+            break;
+        }
+    }
+}
+
+async fn echo_handler(ws: WebSocketUpgrade) -> Response {
+    ws.on_websocket(echo)
+}
+
+fn app(options: &Options) -> Result<Router, String> {
+    let allowed = match options.origins.as_slice() {
+        [] => None,
+        list => Some(AllowedOrigins::try_new(list).map_err(|e| format!("--origin: {e}"))?),
+    };
+    // One policy for both cases: the allow-list if given, else same-origin.
+    let origin = move |origin: &str, request: &Parts| match &allowed {
+        Some(list) => list.is_allowed(origin, request),
+        None => SameOrigin.is_allowed(origin, request),
+    };
+    let layer = WebSocketLayer::new().origin(origin).subprotocol(
+        axum_ws_handshake::policy::ServerPreference::try_new(&options.protocols)
+            .map_err(|e| format!("--protocol: {e}"))?,
+    );
+    Ok(Router::new()
+        .route("/echo", any(echo_handler))
+        .route_layer(layer)
+        .route("/health", get(|| async { "ok" }))
+        .route("/", get(|| async { Html(PAGE) }))
+        .fallback(|| async { (StatusCode::NOT_FOUND, "not found").into_response() }))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let options = match parse_args(std::env::args().skip(1)) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    if options.deflate {
+        eprintln!("--deflate: permessage-deflate is not supported yet; run without --deflate");
+        return ExitCode::from(2);
+    }
+    let app = match app(&options) {
+        Ok(app) => app,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(options.addr).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!("cannot listen on {}: {e}", options.addr);
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = listener.local_addr().unwrap_or(options.addr);
+    println!("listening on http://{addr}");
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    match axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("server error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A small browser client for `/echo`.
+const PAGE: &str = r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>WebSocket echo</title>
+<style>
+  body { font: 15px/1.4 system-ui, sans-serif; max-width: 42rem; margin: 2rem auto; padding: 0 1rem; }
+  input, button { font: inherit; padding: .3rem .5rem; }
+  #state { font-weight: bold; }
+  #log { border: 1px solid #ccc; padding: .5rem; min-height: 8rem; white-space: pre-wrap; font-family: monospace; }
+</style>
+</head>
+<body>
+<h1>WebSocket echo</h1>
+<p>State: <span id="state">closed</span> <span id="protocol"></span></p>
+<p>
+  <label>Subprotocols (comma-separated): <input id="protocols" placeholder="none"></label>
+  <button id="connect">Connect</button>
+  <button id="close" disabled>Close</button>
+</p>
+<p>
+  <input id="message" value="hello" aria-label="message">
+  <button id="send" disabled>Send text</button>
+  <button id="send-binary" disabled>Send binary</button>
+</p>
+<div id="log" aria-live="polite"></div>
+<script>
+const $ = (id) => document.getElementById(id);
+const log = (line) => { $("log").textContent += line + "\n"; };
+let socket = null;
+function setState(state) {
+  $("state").textContent = state;
+  const open = state === "open";
+  $("send").disabled = $("send-binary").disabled = $("close").disabled = !open;
+  $("connect").disabled = state === "open" || state === "connecting";
+}
+$("connect").onclick = () => {
+  const url = new URL("/echo", location.href);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  const protocols = $("protocols").value.split(",").map((p) => p.trim()).filter(Boolean);
+  socket = new WebSocket(url, protocols);
+  socket.binaryType = "arraybuffer";
+  setState("connecting");
+  socket.onopen = () => {
+    setState("open");
+    $("protocol").textContent = socket.protocol ? "(subprotocol: " + socket.protocol + ")" : "";
+    log("open");
+  };
+  socket.onmessage = (event) => {
+    if (typeof event.data === "string") log("< " + event.data);
+    else log("< binary " + Array.from(new Uint8Array(event.data)).join(","));
+  };
+  socket.onerror = () => log("error");
+  socket.onclose = (event) => { setState("closed"); log("closed " + event.code + (event.wasClean ? " clean" : "")); };
+};
+$("send").onclick = () => { const text = $("message").value; socket.send(text); log("> " + text); };
+$("send-binary").onclick = () => {
+  const bytes = new TextEncoder().encode($("message").value);
+  socket.send(bytes);
+  log("> binary " + Array.from(bytes).join(","));
+};
+$("close").onclick = () => socket.close(1000, "bye");
+</script>
+</body>
+</html>
+"#;

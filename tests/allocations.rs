@@ -1,0 +1,188 @@
+//! Allocations counted by a global allocator: the layer adds none to requests that are
+//! not upgrade attempts, and a bounded, small number to a handshake.
+//!
+//! Counting is per thread (the futures are polled on the test's own thread), so tests
+//! running in parallel do not disturb each other.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use axum::Router;
+use axum::body::Body;
+use axum::response::Response;
+use axum::routing::get;
+use axum_ws_handshake::WebSocketLayer;
+use http::{HeaderValue, Request};
+use tower::{Layer, Service, ServiceExt};
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Polls a future that never waits (every service here answers at once) to completion.
+fn ready<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    match future.as_mut().poll(&mut cx) {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("the service was expected to answer at once"),
+    }
+}
+
+/// Allocations made while `service` answers `request` (the request is built outside).
+fn allocations<S>(service: &mut S, request: Request<Body>) -> u64
+where
+    S: Service<Request<Body>, Response = Response, Error = Infallible>,
+{
+    let before = ALLOCATIONS.with(Cell::get);
+    let response = ready(async { service.ready().await.unwrap().call(request).await.unwrap() });
+    let after = ALLOCATIONS.with(Cell::get);
+    drop(response);
+    after - before
+}
+
+/// A request whose header values are shared `Bytes`, as hyper's are (slices of its read
+/// buffer): cloning one costs a reference count, not an allocation.
+fn request(uri: &str, headers: &[(&'static str, &'static str)]) -> Request<Body> {
+    let mut request = Request::get(uri).body(Body::empty()).unwrap();
+    for &(name, value) in headers {
+        request
+            .headers_mut()
+            .append(name, HeaderValue::from_static(value));
+    }
+    request
+}
+
+fn plain_get() -> Request<Body> {
+    request("/", &[("host", "example.com"), ("accept", "*/*")])
+}
+
+/// Stands in for the `OnUpgrade` that hyper puts in the extensions of every upgrade
+/// request before the layer sees it: the extension map already exists then.
+#[derive(Clone)]
+struct HyperOnUpgrade;
+
+/// Chrome's handshake: same-origin, a subprotocol offer and a deflate offer.
+fn chrome_handshake() -> Request<Body> {
+    let mut request = request(
+        "/ws",
+        &[
+            ("host", "example.com"),
+            ("connection", "Upgrade"),
+            ("pragma", "no-cache"),
+            ("cache-control", "no-cache"),
+            (
+                "user-agent",
+                "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36",
+            ),
+            ("upgrade", "websocket"),
+            ("origin", "https://example.com"),
+            ("sec-websocket-version", "13"),
+            ("accept-encoding", "gzip, deflate, br, zstd"),
+            ("accept-language", "en-US,en;q=0.9"),
+            ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+            (
+                "sec-websocket-extensions",
+                "permessage-deflate; client_max_window_bits",
+            ),
+            ("sec-websocket-protocol", "chat, superchat"),
+        ],
+    );
+    request.extensions_mut().insert(HyperOnUpgrade);
+    request
+}
+
+/// An inner service that allocates nothing, so a difference is the layer's own.
+fn bare() -> impl Service<Request<Body>, Response = Response, Error = Infallible> + Clone {
+    tower::service_fn(|_request: Request<Body>| async {
+        Ok::<_, Infallible>(Response::new(Body::empty()))
+    })
+}
+
+fn router() -> Router {
+    Router::new().route("/", get(|| async { "ok" }))
+}
+
+#[test]
+fn pass_through_adds_no_allocation() {
+    let mut without = bare();
+    let mut with = WebSocketLayer::new().layer(bare());
+    assert_eq!(allocations(&mut without, plain_get()), 0);
+    assert_eq!(
+        allocations(&mut with, plain_get()),
+        0,
+        "the layer allocated on a plain GET"
+    );
+}
+
+#[test]
+fn pass_through_in_a_router_costs_what_any_layer_costs() {
+    // `Router::layer` boxes every route anew, whatever the layer: compare with a layer
+    // that does nothing, and report the router without any layer. `with_state(())` turns
+    // handlers into routes once, as `axum::serve` does (`Router::into_service` defers it
+    // to every request, where axum also boxes a clone of any layer that is not zero-sized).
+    let mut without = router().with_state::<()>(());
+    let mut noop = router()
+        .layer(tower::util::MapRequestLayer::new(|r: Request<Body>| r))
+        .with_state::<()>(());
+    let mut with = router().layer(WebSocketLayer::new()).with_state::<()>(());
+    for service in [&mut without, &mut noop, &mut with] {
+        allocations(service, plain_get()); // warm up
+    }
+    let (without, noop, with) = (
+        allocations(&mut without, plain_get()),
+        allocations(&mut noop, plain_get()),
+        allocations(&mut with, plain_get()),
+    );
+    println!(
+        "plain GET through a Router: {without} allocations without a layer, {noop} with a no-op layer, {with} with WebSocketLayer"
+    );
+    assert_eq!(
+        with, noop,
+        "WebSocketLayer must cost no more than a layer that does nothing"
+    );
+}
+
+#[test]
+fn a_handshake_costs_one_or_two_allocations() {
+    let mut layered = WebSocketLayer::new().layer(bare());
+    let own = allocations(&mut layered, chrome_handshake());
+    println!("Chrome handshake, no subprotocol chosen: {own} allocations made by the layer");
+    // The boxed `Negotiated` in the request's extensions.
+    assert_eq!(own, 1);
+
+    let mut layered = WebSocketLayer::new()
+        .subprotocols(["superchat", "chat"])
+        .layer(bare());
+    let own = allocations(&mut layered, chrome_handshake());
+    println!(
+        "Chrome handshake, subprotocol chosen from a list: {own} allocations made by the layer"
+    );
+    // And the chosen protocol's header value, copied out of the offered list.
+    assert_eq!(own, 2);
+}
