@@ -64,15 +64,29 @@ pub struct WebSocketLayer<
     config: Arc<Config<O, P, E, H>>,
 }
 
-/// Everything the service needs, shared by all its clones behind one `Arc`.
-#[derive(Clone)]
+/// Everything the service needs, shared by all its clones behind one `Arc`. Each policy
+/// sits in an `Arc` of its own so that builder methods can copy the configuration
+/// without requiring policies to be `Clone`.
 pub(crate) struct Config<O, P, E, H> {
-    origin: O,
+    origin: Arc<O>,
     require_origin: bool,
-    subprotocol: P,
+    subprotocol: Arc<P>,
     versions: SupportedVersions,
-    extensions: E,
-    on_error: H,
+    extensions: Arc<E>,
+    on_error: Arc<H>,
+}
+
+impl<O, P, E, H> Clone for Config<O, P, E, H> {
+    fn clone(&self) -> Self {
+        Self {
+            origin: Arc::clone(&self.origin),
+            require_origin: self.require_origin,
+            subprotocol: Arc::clone(&self.subprotocol),
+            versions: self.versions,
+            extensions: Arc::clone(&self.extensions),
+            on_error: Arc::clone(&self.on_error),
+        }
+    }
 }
 
 impl WebSocketLayer {
@@ -80,12 +94,12 @@ impl WebSocketLayer {
     pub fn new() -> Self {
         Self {
             config: Arc::new(Config {
-                origin: SameOrigin,
+                origin: Arc::new(SameOrigin),
                 require_origin: false,
-                subprotocol: ServerPreference::default(),
+                subprotocol: Arc::new(ServerPreference::default()),
                 versions: SupportedVersions::default(),
-                extensions: NoExtensions,
-                on_error: DefaultErrorHandler,
+                extensions: Arc::new(NoExtensions),
+                on_error: Arc::new(DefaultErrorHandler),
             }),
         }
     }
@@ -97,9 +111,9 @@ impl Default for WebSocketLayer {
     }
 }
 
-impl<O: Clone, P: Clone, E: Clone, H: Clone> WebSocketLayer<O, P, E, H> {
-    /// The configuration, to be rebuilt by a builder method (cloned only if this layer
-    /// was cloned before).
+impl<O, P, E, H> WebSocketLayer<O, P, E, H> {
+    /// The configuration, to be rebuilt by a builder method (copied, which costs a few
+    /// reference counts, only if this layer was cloned before).
     fn into_config(self) -> Config<O, P, E, H> {
         Arc::unwrap_or_clone(self.config)
     }
@@ -110,7 +124,7 @@ impl<O: Clone, P: Clone, E: Clone, H: Clone> WebSocketLayer<O, P, E, H> {
         let c = self.into_config();
         WebSocketLayer {
             config: Arc::new(Config {
-                origin: policy,
+                origin: Arc::new(policy),
                 require_origin: c.require_origin,
                 subprotocol: c.subprotocol,
                 versions: c.versions,
@@ -139,7 +153,7 @@ impl<O: Clone, P: Clone, E: Clone, H: Clone> WebSocketLayer<O, P, E, H> {
             config: Arc::new(Config {
                 origin: c.origin,
                 require_origin: c.require_origin,
-                subprotocol: policy,
+                subprotocol: Arc::new(policy),
                 versions: c.versions,
                 extensions: c.extensions,
                 on_error: c.on_error,
@@ -179,7 +193,7 @@ impl<O: Clone, P: Clone, E: Clone, H: Clone> WebSocketLayer<O, P, E, H> {
                 require_origin: c.require_origin,
                 subprotocol: c.subprotocol,
                 versions: c.versions,
-                extensions: policy,
+                extensions: Arc::new(policy),
                 on_error: c.on_error,
             }),
         }
@@ -195,7 +209,7 @@ impl<O: Clone, P: Clone, E: Clone, H: Clone> WebSocketLayer<O, P, E, H> {
                 subprotocol: c.subprotocol,
                 versions: c.versions,
                 extensions: c.extensions,
-                on_error: handler,
+                on_error: Arc::new(handler),
             }),
         }
     }

@@ -8,7 +8,8 @@
 //! subprotocol ([`policy::SubprotocolPolicy`]), which versions
 //! ([`policy::SupportedVersions`]) and which extensions ([`policy::ExtensionPolicy`],
 //! none by default). A failure is answered with a [`HandshakeError`]: 400, 403 or 426 with
-//! the headers the RFCs require and a body that says what was wrong. A success reaches the
+//! the headers the RFCs require and a body that says what was wrong (500 only for a
+//! server-side mistake, such as an extension policy accepting what was not offered). A success reaches the
 //! handler, whose [`WebSocketUpgrade`] extractor answers with the 101 and receives the
 //! connection.
 //!

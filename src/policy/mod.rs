@@ -13,4 +13,4 @@ pub use subprotocol::{
     ClientPreference, InvalidSubprotocol, Required, ServerPreference, SubprotocolPolicy,
     Subprotocols,
 };
-pub use version::SupportedVersions;
+pub use version::{NoVersions, SupportedVersions};

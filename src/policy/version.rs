@@ -31,15 +31,20 @@ impl SupportedVersions {
     /// If `versions` is empty: a server that supports no version cannot answer a
     /// handshake, so the mistake is reported when the layer is built.
     pub fn new(versions: impl IntoIterator<Item = u8>) -> Self {
+        Self::try_new(versions).unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    /// The set, or an error if `versions` is empty, for lists read at run time.
+    pub fn try_new(versions: impl IntoIterator<Item = u8>) -> Result<Self, NoVersions> {
         let mut set = Self { bits: [0; 4] };
         for version in versions {
             set.bits[usize::from(version / 64)] |= 1 << (version % 64);
         }
-        assert!(
-            set.bits != [0; 4],
-            "SupportedVersions needs at least one version"
-        );
-        set
+        if set.bits == [0; 4] {
+            Err(NoVersions)
+        } else {
+            Ok(set)
+        }
     }
 
     /// Whether `version` is in the set.
@@ -79,6 +84,19 @@ impl SupportedVersions {
         }
     }
 }
+
+/// [`SupportedVersions`] was given no version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NoVersions;
+
+impl fmt::Display for NoVersions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SupportedVersions needs at least one version")
+    }
+}
+
+impl std::error::Error for NoVersions {}
 
 impl Default for SupportedVersions {
     fn default() -> Self {
@@ -144,5 +162,14 @@ mod tests {
     #[should_panic(expected = "at least one version")]
     fn an_empty_set_fails_when_built() {
         let _ = SupportedVersions::new([]);
+    }
+
+    #[test]
+    fn try_new_reports_an_empty_set() {
+        assert_eq!(SupportedVersions::try_new([]), Err(NoVersions));
+        assert_eq!(
+            SupportedVersions::try_new([13]),
+            Ok(SupportedVersions::RFC6455)
+        );
     }
 }
