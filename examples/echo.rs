@@ -14,6 +14,7 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -23,6 +24,9 @@ use axum::routing::{any, get};
 use axum_ws_handshake::policy::{AllowedOrigins, OriginPolicy, SameOrigin};
 use axum_ws_handshake::{WebSocket, WebSocketLayer, WebSocketUpgrade};
 use futures_util::{SinkExt, StreamExt};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::service::TowerToHyperService;
 
 const USAGE: &str =
     "usage: echo [--addr HOST:PORT] [--protocol NAME]... [--origin ORIGIN]... [--deflate]";
@@ -125,18 +129,46 @@ async fn main() -> ExitCode {
     };
     let addr = listener.local_addr().unwrap_or(options.addr);
     println!("listening on http://{addr}");
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    match axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-    {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("server error: {e}");
-            ExitCode::FAILURE
-        }
+    tokio::select! {
+        () = serve(listener, app) => ExitCode::SUCCESS,
+        _ = tokio::signal::ctrl_c() => ExitCode::SUCCESS,
+    }
+}
+
+/// How long a client may take to send its request head. `axum::serve` sets no limit, so
+/// a client that opens connections and never finishes a request holds them forever.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves HTTP/1.1 (with upgrades) and HTTP/2 over cleartext (with extended CONNECT,
+/// RFC 8441, for WebSockets over HTTP/2) on every accepted connection: what
+/// `axum::serve` does, plus a header read timeout.
+async fn serve(listener: tokio::net::TcpListener, app: Router) {
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .enable_connect_protocol();
+    loop {
+        let (stream, _peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            // Out of file descriptors, say: wait instead of spinning.
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(app.clone());
+        let builder = builder.clone();
+        tokio::spawn(async move {
+            let _ = builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                .await;
+        });
     }
 }
 
