@@ -30,6 +30,8 @@ pub enum HandshakeError {
     MissingHost,
     /// More than one `Host` header (RFC 9112 §3.2 requires 400). 400.
     DuplicateHost,
+    /// A `Host` that is not `host [ ":" port ]` (RFC 9112 §3.2 requires 400). 400.
+    InvalidHost,
     /// `Connection` lacks the token `upgrade` (RFC 6455 §4.2.1 item 4). 400.
     ConnectionNotUpgrade,
     /// No `Sec-WebSocket-Key` (RFC 6455 §4.2.1 item 5). 400.
@@ -74,6 +76,7 @@ impl HandshakeError {
         match self {
             Self::MissingHost
             | Self::DuplicateHost
+            | Self::InvalidHost
             | Self::ConnectionNotUpgrade
             | Self::MissingKey
             | Self::DuplicateKey
@@ -115,6 +118,9 @@ impl HandshakeError {
         match self {
             Self::MissingHost => "WebSocket handshake refused: the Host header is missing",
             Self::DuplicateHost => "WebSocket handshake refused: more than one Host header",
+            Self::InvalidHost => {
+                "WebSocket handshake refused: the Host header is not a valid host[:port]"
+            }
             Self::ConnectionNotUpgrade => {
                 "WebSocket handshake refused: the Connection header must contain the token `upgrade`"
             }

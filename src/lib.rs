@@ -47,6 +47,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+mod authority;
 mod error;
 mod extension_header;
 mod extract;

@@ -9,6 +9,7 @@ use http::request::Parts;
 use http::{Extensions, HeaderMap, HeaderValue, Method, Version};
 
 use crate::HandshakeError;
+use crate::authority::split_host_port;
 use crate::header_list::{contains_token, trim_ows};
 use crate::policy::{Subprotocols, SupportedVersions};
 use crate::{extension_header, key};
@@ -70,12 +71,12 @@ impl<'a> ClientHandshake<'a> {
     ) -> Result<Self, HandshakeError> {
         let headers = &parts.headers;
         if attempt == Attempt::Upgrade {
-            // RFC 6455 §4.2.1 item 2; RFC 9112 §3.2: exactly one Host in HTTP/1.1.
-            if at_most_one(headers.get_all(HOST))
+            // RFC 6455 §4.2.1 item 2; RFC 9112 §3.2: exactly one valid Host in HTTP/1.1.
+            let host = at_most_one(headers.get_all(HOST))
                 .map_err(|_| HandshakeError::DuplicateHost)?
-                .is_none()
-            {
-                return Err(HandshakeError::MissingHost);
+                .ok_or(HandshakeError::MissingHost)?;
+            if host.to_str().ok().and_then(split_host_port).is_none() {
+                return Err(HandshakeError::InvalidHost);
             }
             // §4.2.1 item 4.
             if !contains_token(headers.get_all(CONNECTION), "upgrade") {

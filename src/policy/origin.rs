@@ -11,6 +11,8 @@ use std::sync::Arc;
 use http::header::HOST;
 use http::request::Parts;
 
+use crate::authority::split_host_port;
+
 /// Decides whether a handshake carrying `Origin` may proceed; a refusal is a 403.
 ///
 /// Called only when the request has exactly one `Origin` header, with its value as sent
@@ -272,34 +274,6 @@ fn default_port(scheme: &str) -> u16 {
     } else {
         0
     }
-}
-
-/// Splits `host[:port]` (with `[v6]` literals); `None` if empty or the port is not a number.
-fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
-    let (host, port) = if authority.starts_with('[') {
-        let end = authority.find(']')?;
-        let (host, rest) = authority.split_at(end + 1);
-        match rest {
-            "" => (host, None),
-            _ => (host, Some(rest.strip_prefix(':')?)),
-        }
-    } else {
-        match authority.rsplit_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (authority, None),
-        }
-    };
-    if host.is_empty() || host.contains(':') && !host.starts_with('[') {
-        return None;
-    }
-    let port = match port {
-        None => None,
-        Some(digits) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
-            Some(digits.parse().ok()?)
-        }
-        Some(_) => return None,
-    };
-    Some((host, port))
 }
 
 #[cfg(test)]
