@@ -4,9 +4,10 @@ use std::any::type_name;
 use std::fmt;
 use std::sync::Arc;
 
-use http::HeaderValue;
 use http::header::SEC_WEBSOCKET_EXTENSIONS;
+use http::header::{CONNECTION, UPGRADE};
 use http::request::Parts;
+use http::{HeaderValue, Version};
 use tower_layer::Layer;
 
 use crate::HandshakeError;
@@ -316,11 +317,18 @@ where
         })
     }
 
+    /// The hook's response to `error`. Over HTTP/2 the connection-specific `Connection`
+    /// and `Upgrade` of a 426 are dropped: RFC 9113 §8.2.2 forbids them there.
     pub(crate) fn error_response(
         &self,
         error: HandshakeError,
         parts: &Parts,
     ) -> axum_core::response::Response {
-        self.on_error.handle(error, parts)
+        let mut response = self.on_error.handle(error, parts);
+        if parts.version >= Version::HTTP_2 {
+            response.headers_mut().remove(CONNECTION);
+            response.headers_mut().remove(UPGRADE);
+        }
+        response
     }
 }
