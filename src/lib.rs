@@ -43,11 +43,15 @@
 //! - `tungstenite` (default): [`WebSocketUpgrade::on_websocket`] hands the handler a
 //!   tokio-tungstenite [`WebSocket`]. Without it, [`WebSocketUpgrade::on_upgrade`] gives
 //!   the raw [`UpgradedConnection`] for any codec.
+//! - `deflate`: permessage-deflate (RFC 7692): the [`deflate::PerMessageDeflate`] policy
+//!   and [`WebSocketUpgrade::on_deflate_websocket`], whose codec compresses. Needs Rust 1.88.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 mod authority;
+#[cfg(feature = "deflate")]
+pub mod deflate;
 mod error;
 mod extension_header;
 mod extract;
@@ -73,6 +77,8 @@ pub use negotiated::Negotiated;
 pub use on_error::{DefaultErrorHandler, ErrorHandler};
 pub use rejection::WebSocketUpgradeRejection;
 pub use service::{ResponseFuture, WebSocketService};
+#[cfg(feature = "deflate")]
+pub use sockudo_ws;
 #[cfg(feature = "tungstenite")]
 pub use tokio_tungstenite;
 #[cfg(feature = "tungstenite")]

@@ -1,0 +1,208 @@
+//! The hand-off to a codec that implements permessage-deflate: sockudo-ws, given the
+//! upgraded connection and the parameters the policy agreed.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum_core::response::{IntoResponse, Response};
+use futures_core::Stream;
+use futures_sink::Sink;
+use http::StatusCode;
+use sockudo_ws::{CompressedWebSocketStream, Config, Error, Message, WebSocketStream};
+
+use super::DeflateParams;
+use crate::{Negotiated, UpgradedConnection, WebSocketUpgrade};
+
+impl WebSocketUpgrade {
+    /// Accepts, like [`on_upgrade`](Self::on_upgrade), and hands `callback` a
+    /// [`DeflateWebSocket`]: a sockudo-ws WebSocket that compresses and decompresses
+    /// messages with the parameters [`PerMessageDeflate`](super::PerMessageDeflate)
+    /// agreed, or a plain one when the client offered nothing acceptable.
+    ///
+    /// The codec's settings are sockudo-ws's defaults; see
+    /// [`on_deflate_websocket_with_config`](Self::on_deflate_websocket_with_config).
+    ///
+    /// If the layer's [`ExtensionPolicy`](crate::policy::ExtensionPolicy) accepted an
+    /// extension other than [`PerMessageDeflate`](super::PerMessageDeflate)'s
+    /// permessage-deflate, the handshake is answered 500 instead of opening a connection
+    /// that would break on its first message.
+    pub fn on_deflate_websocket<C, Fut>(self, callback: C) -> Response
+    where
+        C: FnOnce(DeflateWebSocket) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.on_deflate_websocket_with_config(Config::default(), callback)
+    }
+
+    /// [`on_deflate_websocket`](Self::on_deflate_websocket) with sockudo-ws settings
+    /// (message and frame size limits, keep-alive pings, idle timeout, buffers). Its
+    /// `compression` field is not read: the negotiation decides.
+    pub fn on_deflate_websocket_with_config<C, Fut>(self, config: Config, callback: C) -> Response
+    where
+        C: FnOnce(DeflateWebSocket) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let Ok(params) = agreed(self.negotiated()) else {
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server misconfiguration: an extension was negotiated that the deflate codec does not implement",
+            )
+                .into_response();
+        };
+        self.on_upgrade(move |connection| async move {
+            callback(DeflateWebSocket::new(connection, config, params)).await;
+        })
+    }
+}
+
+/// The permessage-deflate parameters to run with: `Ok(None)` when no extension was
+/// negotiated, `Err` when one was that this codec does not implement (another extension,
+/// or a `permessage-deflate` header that [`PerMessageDeflate`](super::PerMessageDeflate)
+/// did not write, whose parameters the codec cannot know).
+fn agreed(negotiated: &Negotiated) -> Result<Option<DeflateParams>, ()> {
+    let extensions = negotiated.extensions();
+    let Some(header) = extensions.header() else {
+        return Ok(None);
+    };
+    match extensions.params::<DeflateParams>() {
+        Some(params) if params.header_value() == header => Ok(Some(*params)),
+        _ => Err(()),
+    }
+}
+
+/// A WebSocket message stream over the upgraded connection that speaks
+/// permessage-deflate when it was negotiated (RFC 7692).
+///
+/// A [`Stream`] of received [`Message`]s and a [`Sink`] of messages to send, like
+/// tokio-tungstenite's: use `futures_util`'s `StreamExt::next` and `SinkExt::send`.
+/// Pings are answered and the client's Close is replied to while the stream is polled,
+/// so read until it ends. Messages are decompressed on receipt; sent messages are
+/// compressed (RSV1 set) from [`DeflateParams::min_message_size`] up, and sent as they
+/// are below it. A frame with RSV1 where RFC 7692 §6.1 forbids it (control frames,
+/// continuation frames, or any frame when deflate was not negotiated) fails the
+/// connection with 1002.
+pub struct DeflateWebSocket {
+    inner: Inner,
+    params: Option<DeflateParams>,
+    negotiated: Negotiated,
+}
+
+enum Inner {
+    Plain(WebSocketStream<UpgradedConnection>),
+    Compressed(CompressedWebSocketStream<UpgradedConnection>),
+}
+
+impl DeflateWebSocket {
+    fn new(connection: UpgradedConnection, config: Config, params: Option<DeflateParams>) -> Self {
+        // Over HTTP/2 (RFC 8441) the stream must be ended after the Close is sent, or
+        // the Close may be dropped with it.
+        let negotiated = connection.negotiated().clone();
+        let http2 = negotiated.is_extended_connect();
+        let inner = match params {
+            Some(params) => {
+                let stream =
+                    CompressedWebSocketStream::server(connection, config, params.codec_config());
+                Inner::Compressed(if http2 {
+                    stream.with_immediate_write_shutdown()
+                } else {
+                    stream
+                })
+            }
+            None => {
+                let stream = WebSocketStream::server(connection, config);
+                Inner::Plain(if http2 {
+                    stream.with_immediate_write_shutdown()
+                } else {
+                    stream
+                })
+            }
+        };
+        Self {
+            inner,
+            params,
+            negotiated,
+        }
+    }
+
+    /// The permessage-deflate parameters in force, or `None` when the connection does
+    /// not compress (the client offered nothing the policy accepted).
+    pub fn deflate(&self) -> Option<&DeflateParams> {
+        self.params.as_ref()
+    }
+
+    /// What the handshake agreed on.
+    pub fn negotiated(&self) -> &Negotiated {
+        &self.negotiated
+    }
+
+    /// Starts the close handshake with `code` and `reason` (RFC 6455 §5.5.1) and waits
+    /// until it completes.
+    pub async fn close(&mut self, code: u16, reason: &str) -> Result<(), Error> {
+        match &mut self.inner {
+            Inner::Plain(stream) => stream.close(code, reason).await,
+            Inner::Compressed(stream) => stream.close(code, reason).await,
+        }
+    }
+
+    /// Whether the connection is closed.
+    pub fn is_closed(&self) -> bool {
+        match &self.inner {
+            Inner::Plain(stream) => stream.is_closed(),
+            Inner::Compressed(stream) => stream.is_closed(),
+        }
+    }
+}
+
+impl fmt::Debug for DeflateWebSocket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeflateWebSocket")
+            .field("deflate", &self.params)
+            .field("negotiated", &self.negotiated)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Stream for DeflateWebSocket {
+    type Item = Result<Message, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        match &mut self.get_mut().inner {
+            Inner::Plain(stream) => Pin::new(stream).poll_next(cx),
+            Inner::Compressed(stream) => Pin::new(stream).poll_next(cx),
+        }
+    }
+}
+
+impl Sink<Message> for DeflateWebSocket {
+    type Error = Error;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        match &mut self.get_mut().inner {
+            Inner::Plain(stream) => Pin::new(stream).poll_ready(cx),
+            Inner::Compressed(stream) => Pin::new(stream).poll_ready(cx),
+        }
+    }
+
+    fn start_send(self: Pin<&mut Self>, message: Message) -> Result<(), Error> {
+        match &mut self.get_mut().inner {
+            Inner::Plain(stream) => Pin::new(stream).start_send(message),
+            Inner::Compressed(stream) => Pin::new(stream).start_send(message),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        match &mut self.get_mut().inner {
+            Inner::Plain(stream) => Pin::new(stream).poll_flush(cx),
+            Inner::Compressed(stream) => Pin::new(stream).poll_flush(cx),
+        }
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        match &mut self.get_mut().inner {
+            Inner::Plain(stream) => Pin::new(stream).poll_close(cx),
+            Inner::Compressed(stream) => Pin::new(stream).poll_close(cx),
+        }
+    }
+}
