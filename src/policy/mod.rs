@@ -8,7 +8,9 @@ pub mod subprotocol;
 pub mod version;
 
 pub use extensions::{AcceptedExtensions, ExtensionPolicy, NoExtensions};
-pub use origin::{AllowedOrigins, AnyOrigin, InvalidOrigin, OriginPolicy, SameOrigin};
+pub use origin::{
+    AllowedOrigins, AnyOrigin, ForwardedSameOrigin, InvalidOrigin, OriginPolicy, SameOrigin,
+};
 pub use subprotocol::{
     ClientPreference, InvalidSubprotocol, Required, ServerPreference, SubprotocolPolicy,
     Subprotocols,

@@ -10,7 +10,9 @@
 interop_started=$SECONDS
 INTEROP_TMP=$(mktemp -d "${TMPDIR:-/tmp}/interop.XXXXXX")
 INTEROP_PIDS=()
-TARGET_DIR=${CARGO_TARGET_DIR:-target}
+# Wherever cargo puts its builds (CARGO_TARGET_DIR or a config may move it).
+TARGET_DIR=$(cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 
 say() { printf '[%s %3ss] %s\n' "${INTEROP_STEP:-interop}" "$((SECONDS - interop_started))" "$*"; }
 

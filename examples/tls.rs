@@ -1,0 +1,336 @@
+//! The echo server over TLS: `wss://` and `https://`, HTTP/1.1 and HTTP/2 chosen by ALPN,
+//! with WebSockets over HTTP/2 by extended CONNECT (RFC 8441). The certificate is made at
+//! start: a throw-away CA and a server certificate it signs (rcgen), so a client can
+//! trust the CA without any file shipped in the repository.
+//!
+//! ```text
+//! cargo run --release --example tls -- [--addr HOST:PORT] [--ca-out PATH] [--name NAME]... [--protocol NAME]... [--origin ORIGIN]...
+//! ```
+//!
+//! - `--addr`: where to listen (default `127.0.0.1:3443`); once bound and the CA written,
+//!   prints `listening on https://ADDR`.
+//! - `--ca-out PATH`: write the CA certificate (PEM) there; without it, it is printed.
+//!   Trust it in a client: `ssl.create_default_context(cafile=PATH)` (Python),
+//!   `{ ca: fs.readFileSync(PATH) }` (Node), `curl --cacert PATH`, a rustls `RootCertStore`.
+//! - `--name NAME` (repeatable): the server certificate's names (DNS names or IP
+//!   addresses); default `localhost`, `127.0.0.1` and `::1`.
+//! - `--protocol`, `--origin`: as in the echo example (subprotocols in order of
+//!   preference; an `Origin` allow-list, none → same-origin).
+//!
+//! Routes as in the echo example: `/echo` (WebSocket echo), `/health`, `/` (a browser
+//! client, which connects with `wss://` when loaded over `https://`), else 404.
+//!
+//! rustls runs on ring, chosen explicitly rather than through the process default.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{any, get};
+use axum_ws_handshake::policy::{AllowedOrigins, OriginPolicy, SameOrigin, ServerPreference};
+use axum_ws_handshake::{WebSocket, WebSocketLayer, WebSocketUpgrade};
+use futures_util::{SinkExt, StreamExt};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::service::TowerToHyperService;
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+    KeyUsagePurpose,
+};
+use tokio::io::AsyncWriteExt;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls::ServerConfig;
+use tokio_rustls::rustls::crypto::ring;
+use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+
+const USAGE: &str = "usage: tls [--addr HOST:PORT] [--ca-out PATH] [--name NAME]... \
+                     [--protocol NAME]... [--origin ORIGIN]...";
+
+/// How long a client may take for the TLS handshake, and then for its request head.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+struct Options {
+    addr: SocketAddr,
+    ca_out: Option<String>,
+    names: Vec<String>,
+    protocols: Vec<String>,
+    origins: Vec<String>,
+}
+
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
+    let mut options = Options {
+        addr: SocketAddr::from(([127, 0, 0, 1], 3443)),
+        ca_out: None,
+        names: Vec::new(),
+        protocols: Vec::new(),
+        origins: Vec::new(),
+    };
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
+        match arg.as_str() {
+            "--addr" => {
+                let addr = value("--addr")?;
+                options.addr = addr.parse().map_err(|e| format!("--addr {addr:?}: {e}"))?;
+            }
+            "--ca-out" => options.ca_out = Some(value("--ca-out")?),
+            "--name" => options.names.push(value("--name")?),
+            "--protocol" => options.protocols.push(value("--protocol")?),
+            "--origin" => options.origins.push(value("--origin")?),
+            "-h" | "--help" => return Err(USAGE.to_owned()),
+            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+        }
+    }
+    if options.names.is_empty() {
+        options.names = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
+    }
+    Ok(options)
+}
+
+/// A CA made for this run and a server certificate for `names` that it signs: the
+/// server's TLS configuration (ALPN `h2`, then `http/1.1`) and the CA's PEM.
+fn tls_config(names: &[String]) -> Result<(ServerConfig, String), String> {
+    fn fail(what: &'static str) -> impl Fn(rcgen::Error) -> String {
+        move |e| format!("{what}: {e}")
+    }
+    let ca_key = KeyPair::generate().map_err(fail("CA key"))?;
+    let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(fail("CA"))?;
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    // A name of its own per run, so that clients trusting several of these CAs (one per
+    // server) can tell them apart: OpenSSL picks an issuer by name.
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    ca.distinguished_name.push(
+        DnType::CommonName,
+        format!(
+            "axum-ws-handshake example CA {}.{:09} pid {}",
+            started.as_secs(),
+            started.subsec_nanos(),
+            std::process::id()
+        ),
+    );
+    let ca = ca.self_signed(&ca_key).map_err(fail("CA certificate"))?;
+
+    let key = KeyPair::generate().map_err(fail("server key"))?;
+    let mut server = CertificateParams::new(names.to_vec()).map_err(fail("--name"))?;
+    server.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    server.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    server.use_authority_key_identifier_extension = true;
+    server
+        .distinguished_name
+        .push(DnType::CommonName, names[0].as_str());
+    let server = server
+        .signed_by(&key, &ca, &ca_key)
+        .map_err(fail("server certificate"))?;
+
+    let private_key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    let mut config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS versions: {e}"))?
+        .with_no_client_auth()
+        .with_single_cert(vec![server.der().clone()], private_key)
+        .map_err(|e| format!("TLS certificate: {e}"))?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok((config, ca.pem()))
+}
+
+/// Echoes text and binary messages until the client closes (see the echo example), then
+/// shuts the connection down: over TLS that sends close_notify, without which clients
+/// such as rustls report an unexpected end of stream after the close handshake
+/// (tokio-tungstenite does not shut the stream down by itself). Over HTTP/2 it ends the
+/// CONNECT stream.
+async fn echo(mut socket: WebSocket) {
+    while let Some(Ok(message)) = socket.next().await {
+        if (message.is_text() || message.is_binary()) && socket.send(message).await.is_err() {
+            break;
+        }
+    }
+    let _ = socket.get_mut().shutdown().await;
+}
+
+async fn echo_handler(ws: WebSocketUpgrade) -> Response {
+    ws.on_websocket(echo)
+}
+
+fn app(options: &Options) -> Result<Router, String> {
+    let allowed = match options.origins.as_slice() {
+        [] => None,
+        list => Some(AllowedOrigins::try_new(list).map_err(|e| format!("--origin: {e}"))?),
+    };
+    let origin = move |origin: &str, request: &Parts| match &allowed {
+        Some(list) => list.is_allowed(origin, request),
+        None => SameOrigin.is_allowed(origin, request),
+    };
+    let layer = WebSocketLayer::new().origin(origin).subprotocol(
+        ServerPreference::try_new(&options.protocols).map_err(|e| format!("--protocol: {e}"))?,
+    );
+    // `any`: over HTTP/2 the handshake is a CONNECT, not a GET.
+    Ok(Router::new()
+        .route("/echo", any(echo_handler))
+        .route_layer(layer)
+        .route("/health", get(|| async { "ok" }))
+        .route("/", get(|| async { Html(PAGE) }))
+        .fallback(|| async { (StatusCode::NOT_FOUND, "not found").into_response() }))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let options = match parse_args(std::env::args().skip(1)) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let (app, (config, ca_pem)) = match app(&options).and_then(|app| {
+        let tls = tls_config(&options.names)?;
+        Ok((app, tls))
+    }) {
+        Ok(ready) => ready,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(options.addr).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!("cannot listen on {}: {e}", options.addr);
+            return ExitCode::FAILURE;
+        }
+    };
+    match &options.ca_out {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, &ca_pem) {
+                eprintln!("cannot write the CA certificate to {path}: {e}");
+                return ExitCode::FAILURE;
+            }
+            println!("CA certificate written to {path}");
+        }
+        None => print!("CA certificate:\n{ca_pem}"),
+    }
+    let addr = listener.local_addr().unwrap_or(options.addr);
+    println!("listening on https://{addr}");
+    tokio::select! {
+        () = serve(listener, TlsAcceptor::from(Arc::new(config)), app) => ExitCode::SUCCESS,
+        _ = tokio::signal::ctrl_c() => ExitCode::SUCCESS,
+    }
+}
+
+/// Accepts TLS connections and serves each with the protocol ALPN chose: HTTP/2 (with
+/// extended CONNECT enabled) for `h2`, else HTTP/1.1 with upgrades.
+async fn serve(listener: tokio::net::TcpListener, acceptor: TlsAcceptor, app: Router) {
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HANDSHAKE_TIMEOUT);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .enable_connect_protocol();
+    loop {
+        let (stream, _peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let acceptor = acceptor.clone();
+        let service = TowerToHyperService::new(app.clone());
+        let builder = builder.clone();
+        tokio::spawn(async move {
+            let Ok(Ok(stream)) =
+                tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
+            else {
+                return;
+            };
+            let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+            let builder = if h2 {
+                builder.http2_only()
+            } else {
+                builder.http1_only()
+            };
+            let _ = builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+/// The echo example's browser client: `/echo` over `wss://` when the page is `https://`.
+const PAGE: &str = r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>WebSocket echo</title>
+<style>
+  body { font: 15px/1.4 system-ui, sans-serif; max-width: 42rem; margin: 2rem auto; padding: 0 1rem; }
+  input, button { font: inherit; padding: .3rem .5rem; }
+  #state { font-weight: bold; }
+  #log { border: 1px solid #ccc; padding: .5rem; min-height: 8rem; white-space: pre-wrap; font-family: monospace; }
+</style>
+</head>
+<body>
+<h1>WebSocket echo</h1>
+<p>State: <span id="state">closed</span> <span id="protocol"></span></p>
+<p>
+  <label>Subprotocols (comma-separated): <input id="protocols" placeholder="none"></label>
+  <button id="connect">Connect</button>
+  <button id="close" disabled>Close</button>
+</p>
+<p>
+  <input id="message" value="hello" aria-label="message">
+  <button id="send" disabled>Send text</button>
+  <button id="send-binary" disabled>Send binary</button>
+</p>
+<div id="log" aria-live="polite"></div>
+<script>
+const $ = (id) => document.getElementById(id);
+const log = (line) => { $("log").textContent += line + "\n"; };
+let socket = null;
+function setState(state) {
+  $("state").textContent = state;
+  const open = state === "open";
+  $("send").disabled = $("send-binary").disabled = $("close").disabled = !open;
+  $("connect").disabled = state === "open" || state === "connecting";
+}
+$("connect").onclick = () => {
+  const url = new URL("/echo", location.href);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  const protocols = $("protocols").value.split(",").map((p) => p.trim()).filter(Boolean);
+  socket = new WebSocket(url, protocols);
+  socket.binaryType = "arraybuffer";
+  setState("connecting");
+  socket.onopen = () => {
+    setState("open");
+    $("protocol").textContent = (socket.protocol ? "(subprotocol: " + socket.protocol + ") " : "")
+      + (socket.extensions ? "(extensions: " + socket.extensions + ")" : "");
+    log("open");
+  };
+  socket.onmessage = (event) => {
+    if (typeof event.data === "string") log("< " + event.data);
+    else log("< binary " + Array.from(new Uint8Array(event.data)).join(","));
+  };
+  socket.onerror = () => log("error");
+  socket.onclose = (event) => { setState("closed"); log("closed " + event.code + (event.wasClean ? " clean" : "")); };
+};
+$("send").onclick = () => { const text = $("message").value; socket.send(text); log("> " + text); };
+$("send-binary").onclick = () => {
+  const bytes = new TextEncoder().encode($("message").value);
+  socket.send(bytes);
+  log("> binary " + Array.from(bytes).join(","));
+};
+$("close").onclick = () => socket.close(1000, "bye");
+</script>
+</body>
+</html>
+"#;
