@@ -668,3 +668,46 @@ async fn wss_without_shutdown_ends_without_close_notify() {
         other => panic!("expected an unexpected EOF, got {other:?}"),
     }
 }
+
+/// The extractor's refusal of a request that is not an attempt, reached over HTTP/2 (a
+/// CONNECT with another `:protocol`, or a plain GET to a WebSocket route): the layer's
+/// refusals leave out `Connection` and `Upgrade` over HTTP/2 (RFC 9113 §8.2.2), and this
+/// one should too. On the wire hyper strips them (with a warning), so the check is at the
+/// service, before hyper.
+#[tokio::test]
+#[ignore = "BUG: NotUpgradeAttempt's 426 (src/rejection.rs) sets Connection: upgrade and Upgrade: websocket over HTTP/2 too, which RFC 9113 §8.2.2 forbids (hyper strips them with a warning); the layer's own refusals drop them since ccd118e. Its body also says `send a GET with Upgrade: websocket`, wrong advice over HTTP/2."]
+async fn extractor_refusal_over_http2_has_no_connection_specific_headers() {
+    use tower::ServiceExt;
+    let app = echo_app(WebSocketLayer::new());
+    for protocol in [Some("connect-udp"), None] {
+        let mut request = Request::builder()
+            .method(if protocol.is_some() {
+                Method::CONNECT
+            } else {
+                Method::GET
+            })
+            .version(http::Version::HTTP_2)
+            .uri("https://a.test/echo");
+        if let Some(protocol) = protocol {
+            request = request.extension(hyper::ext::Protocol::from_static(protocol));
+        }
+        let response = app
+            .clone()
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::UPGRADE_REQUIRED,
+            "{protocol:?}"
+        );
+        assert!(
+            response.headers().get(header::CONNECTION).is_none(),
+            "{protocol:?}: {response:?}"
+        );
+        assert!(
+            response.headers().get(header::UPGRADE).is_none(),
+            "{protocol:?}: {response:?}"
+        );
+    }
+}
