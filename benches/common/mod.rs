@@ -1,0 +1,216 @@
+//! What the benches measure, shared by the timed bench (`handshake.rs`, divan) and the
+//! instruction-counting one (`instructions.rs`, callgrind): the requests, the services
+//! and the floor.
+
+#![allow(dead_code)] // each bench uses a part
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::FromRequestParts;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use axum_ws_handshake::{WebSocketLayer, WebSocketUpgrade};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, Request};
+use sha1::{Digest, Sha1};
+use tower::{Layer, Service};
+
+/// The request head Chrome 131 sends for `new WebSocket(url, ["chat", "superchat"])`
+/// from a page of the same origin, in Chrome's order: with `Origin`, a subprotocol
+/// offer and a permessage-deflate offer.
+pub const CHROME: &[(&str, &str)] = &[
+    ("host", "example.com"),
+    ("connection", "Upgrade"),
+    ("pragma", "no-cache"),
+    ("cache-control", "no-cache"),
+    (
+        "user-agent",
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+    ),
+    ("upgrade", "websocket"),
+    ("origin", "https://example.com"),
+    ("sec-websocket-version", "13"),
+    ("accept-encoding", "gzip, deflate, br, zstd"),
+    ("accept-language", "en-US,en;q=0.9"),
+    ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+    (
+        "sec-websocket-extensions",
+        "permessage-deflate; client_max_window_bits",
+    ),
+    ("sec-websocket-protocol", "chat, superchat"),
+];
+
+/// A browser's plain page load.
+pub const PLAIN_GET: &[(&str, &str)] = &[
+    ("host", "example.com"),
+    ("connection", "keep-alive"),
+    (
+        "user-agent",
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+    ),
+    ("accept", "text/html,application/xhtml+xml,*/*;q=0.8"),
+    ("accept-encoding", "gzip, deflate, br, zstd"),
+    ("accept-language", "en-US,en;q=0.9"),
+];
+
+/// A request as hyper hands it over: header values are slices of one shared buffer, and
+/// an upgrade request carries an `OnUpgrade` (here one whose connection never upgrades).
+pub fn request(uri: &str, head: &[(&str, &str)], upgrade: bool) -> Request<Body> {
+    let mut buffer = Vec::new();
+    for (_, value) in head {
+        buffer.extend_from_slice(value.as_bytes());
+    }
+    let buffer = Bytes::from(buffer);
+    let mut request = Request::get(uri).body(Body::empty()).unwrap();
+    let mut at = 0;
+    for &(name, value) in head {
+        let slice = buffer.slice(at..at + value.len());
+        at += value.len();
+        request.headers_mut().append(
+            HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            HeaderValue::from_maybe_shared(slice).unwrap(),
+        );
+    }
+    if upgrade {
+        let on_upgrade = hyper::upgrade::on(&mut request);
+        request.extensions_mut().insert(on_upgrade);
+    }
+    request
+}
+
+pub fn chrome() -> Request<Body> {
+    request("/ws", CHROME, true)
+}
+
+pub fn plain_get() -> Request<Body> {
+    request("/", PLAIN_GET, false)
+}
+
+/// The floor of any handshake: `Sec-WebSocket-Accept` = base64(SHA-1(key + GUID)), with
+/// the crates the layer uses, into a stack buffer.
+#[inline(never)]
+pub fn accept_floor(key: &[u8]) -> [u8; 28] {
+    let digest = Sha1::new()
+        .chain_update(key)
+        .chain_update(b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11")
+        .finalize();
+    let mut out = [0; 28];
+    STANDARD.encode_slice(digest, &mut out).unwrap();
+    out
+}
+
+/// The layer as an app configures it for the Chrome handshake: same-origin (the
+/// default), a subprotocol to choose, extensions declined (the default).
+pub fn ws_layer() -> WebSocketLayer<
+    axum_ws_handshake::policy::SameOrigin,
+    axum_ws_handshake::policy::ServerPreference,
+> {
+    WebSocketLayer::new().subprotocols(["chat"])
+}
+
+/// What a handler does to accept: extract, then answer with the 101 and hand the
+/// connection off (a task that waits for hyper's upgrade).
+async fn accept_with_layer(request: Request<Body>) -> Result<Response, Infallible> {
+    let (mut parts, _body) = request.into_parts();
+    Ok(
+        match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+            Ok(ws) => ws.on_upgrade(|connection| async move { drop(connection) }),
+            Err(rejection) => rejection.into_response(),
+        },
+    )
+}
+
+/// The same with axum's own extractor.
+async fn accept_with_axum(request: Request<Body>) -> Result<Response, Infallible> {
+    let (mut parts, _body) = request.into_parts();
+    Ok(
+        match axum::extract::ws::WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+            Ok(ws) => ws.on_upgrade(|socket| async move { drop(socket) }),
+            Err(rejection) => rejection.into_response(),
+        },
+    )
+}
+
+pub type BoxService = tower::util::BoxService<Request<Body>, Response, Infallible>;
+
+/// The layer's whole handshake: read, validate, negotiate; the extractor; the 101's
+/// headers; the hand-off task spawned.
+pub fn layer_handshake() -> BoxService {
+    BoxService::new(ws_layer().layer(tower::service_fn(accept_with_layer)))
+}
+
+/// The layer's part alone: read, validate, negotiate, `Negotiated` stored for the
+/// handler; the inner service answers an empty 200.
+pub fn layer_negotiate() -> BoxService {
+    BoxService::new(
+        ws_layer().layer(tower::service_fn(|_request: Request<Body>| async {
+            Ok::<_, Infallible>(Response::new(Body::empty()))
+        })),
+    )
+}
+
+/// axum 0.8's built-in upgrade, for scale: it checks less (no Host, Origin, key format,
+/// list grammar) and negotiates nothing unless the handler asks.
+pub fn axum_handshake() -> BoxService {
+    BoxService::new(tower::service_fn(accept_with_axum))
+}
+
+fn router() -> Router {
+    Router::new()
+        .route("/", get(|| async { "ok" }))
+        .route("/ws", any(|| async { "ws" }))
+}
+
+/// The routers of the pass-through bench. `with_state(())` turns handlers into routes
+/// once, as `axum::serve` does.
+pub fn router_without_layer() -> Router {
+    router().with_state(())
+}
+
+pub fn router_with_noop_layer() -> Router {
+    router()
+        .layer(tower::util::MapRequestLayer::new(|r: Request<Body>| r))
+        .with_state(())
+}
+
+pub fn router_with_layer() -> Router {
+    router().layer(ws_layer()).with_state(())
+}
+
+/// The layer wrapped around the whole router rather than inside it.
+pub fn layer_around_router() -> BoxService {
+    BoxService::new(ws_layer().layer(router().with_state::<()>(())))
+}
+
+/// Polls a future that never waits (every service here answers at once).
+pub fn ready<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("the service was expected to answer at once"),
+    }
+}
+
+/// One request through `service`, answered.
+#[inline]
+pub fn call<S>(service: &mut S, request: Request<Body>) -> Response
+where
+    S: Service<Request<Body>, Response = Response, Error = Infallible>,
+{
+    ready(async {
+        std::future::poll_fn(|cx| service.poll_ready(cx))
+            .await
+            .unwrap();
+        service.call(request).await.unwrap()
+    })
+}

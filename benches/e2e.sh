@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# End to end over loopback: examples/loadgen.rs against four servers, in one run,
+# alternating round by round:
+#   layer      examples/echo.rs       (this crate's layer + tokio-tungstenite)
+#   axum       examples/axum_echo.rs  (axum 0.8's WebSocketUpgrade, same echo loop and serving)
+#   fastws     examples/hyper_peers.rs --peer fastwebsockets (bare hyper + fastwebsockets)
+#   bare       examples/hyper_peers.rs --peer bare (bare hyper 101, no validation, no codec)
+# Every connection: Chrome's handshake, Sec-WebSocket-Accept checked, a Close sent, the
+# server's Close read, the server's TCP close awaited.
+#
+# Reports, per server, medians over ROUNDS rounds of HANDSHAKES handshakes:
+#   - handshakes per second and the server's CPU time (user + system) per handshake;
+#   - resident memory per open idle connection (a fresh server, IDLE connections);
+#   - user-space instructions per handshake under callgrind: two runs with CG_SMALL and
+#     CG_LARGE handshakes, differenced, so that start-up cancels out.
+# With 2 or more cores the servers run on core 0 and the load generator on core 1.
+#
+#   bash benches/e2e.sh                 # everything (~3 min on 2 cores)
+#   ROUNDS=3 SKIP_CALLGRIND=1 bash benches/e2e.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS=${ROUNDS:-7}
+HANDSHAKES=${HANDSHAKES:-10000}
+CONCURRENCY=${CONCURRENCY:-16}
+IDLE=${IDLE:-1000}
+CG_SMALL=${CG_SMALL:-200}
+CG_LARGE=${CG_LARGE:-1200}
+BASE_PORT=${BASE_PORT:-47100}
+SERVERS=(layer axum fastws bare)
+
+cargo build --release --example echo --example axum_echo --example hyper_peers --example loadgen
+bin="${CARGO_TARGET_DIR:-target}/release/examples"
+out=$(mktemp -d)
+
+if [ "$(nproc)" -ge 2 ]; then
+  server_cpu=(taskset -c 0)
+  client_cpu=(taskset -c 1)
+else
+  server_cpu=()
+  client_cpu=()
+fi
+
+command_of() { # server name, port
+  case $1 in
+    layer) echo "$bin/echo --addr 127.0.0.1:$2" ;;
+    axum) echo "$bin/axum_echo --addr 127.0.0.1:$2" ;;
+    fastws) echo "$bin/hyper_peers --peer fastwebsockets --addr 127.0.0.1:$2" ;;
+    bare) echo "$bin/hyper_peers --peer bare --addr 127.0.0.1:$2" ;;
+  esac
+}
+
+declare -A pid port
+started=()
+stop() { # pid: SIGINT (the servers exit on it, so callgrind writes its profile), then wait
+  kill -INT "$1" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+cleanup() { for p in "${started[@]}"; do stop "$p"; done; }
+trap cleanup EXIT
+
+start() { # name, port, [wrapper...]: sets pid[name]
+  local name=$1 p=$2
+  shift 2
+  # shellcheck disable=SC2046
+  local log="$out/$name.$p.log"
+  : >"$log"
+  "${server_cpu[@]}" "$@" $(command_of "$name" "$p") >"$log" 2>&1 &
+  pid[$name]=$!
+  port[$name]=$p
+  started+=("$!")
+  for _ in $(seq 600); do
+    grep -q "listening on" "$log" && return 0
+    sleep 0.1
+  done
+  echo "$name did not start:"
+  cat "$log"
+  exit 1
+}
+
+loadgen() { # name, args...
+  local name=$1
+  shift
+  "${client_cpu[@]}" "$bin/loadgen" --addr "127.0.0.1:${port[$name]}" --label "$name" \
+    --server-pid "${pid[$name]}" "$@"
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
+
+echo "=== machine"
+grep -m1 "model name" /proc/cpuinfo || true
+echo "cores: $(nproc); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "kernel: $(uname -r); $(rustc --version)"
+
+echo "=== throughput and server CPU: $ROUNDS rounds x $HANDSHAKES handshakes, $CONCURRENCY concurrent clients"
+i=0
+for s in "${SERVERS[@]}"; do
+  i=$((i + 1))
+  start "$s" $((BASE_PORT + i))
+  loadgen "$s" --handshakes 1000 --concurrency "$CONCURRENCY" >/dev/null # warm-up
+done
+for round in $(seq "$ROUNDS"); do
+  for s in "${SERVERS[@]}"; do
+    loadgen "$s" --handshakes "$HANDSHAKES" --concurrency "$CONCURRENCY" | tee -a "$out/$s.rounds"
+  done
+done
+for s in "${SERVERS[@]}"; do stop "${pid[$s]}"; done
+started=()
+
+echo "=== resident memory per idle connection: $IDLE connections, fresh servers"
+i=10
+for s in "${SERVERS[@]}"; do
+  i=$((i + 1))
+  start "$s" $((BASE_PORT + i))
+  loadgen "$s" --handshakes 20 --concurrency 1 >/dev/null # warm-up
+  loadgen "$s" --idle "$IDLE" | tee "$out/$s.idle"
+  stop "${pid[$s]}"
+done
+started=()
+
+if [ -z "${SKIP_CALLGRIND:-}" ] && command -v valgrind >/dev/null; then
+  echo "=== user-space instructions per handshake (callgrind, $CG_LARGE - $CG_SMALL handshakes)"
+  i=20
+  for s in "${SERVERS[@]}"; do
+    for n in "$CG_SMALL" "$CG_LARGE"; do
+      i=$((i + 1))
+      start "$s" $((BASE_PORT + i)) valgrind --tool=callgrind -q --callgrind-out-file="$out/$s.$n.callgrind"
+      loadgen "$s" --handshakes "$n" --concurrency 4 >/dev/null
+      stop "${pid[$s]}"
+      started=()
+      grep -E "^(summary|totals):" "$out/$s.$n.callgrind" | head -1 | awk '{ print $2 }' >"$out/$s.$n.ir"
+    done
+    small=$(cat "$out/$s.$CG_SMALL.ir")
+    large=$(cat "$out/$s.$CG_LARGE.ir")
+    echo "$s $(( (large - small) / (CG_LARGE - CG_SMALL) ))" | tee -a "$out/instructions"
+  done
+fi
+
+echo
+echo "=== summary (medians of $ROUNDS rounds; ratios against axum in the same run)"
+printf '%-8s %12s %14s %10s %12s %14s %10s\n' server "handshakes/s" "CPU us/hs" "vs axum" "idle B/conn" "instr/hs" "vs fastws"
+axum_cpu=$(field server_cpu_us_per_handshake <"$out/axum.rounds" | median)
+fastws_ir=$(awk '$1 == "fastws" { print $2 }' "$out/instructions" 2>/dev/null || true)
+for s in "${SERVERS[@]}"; do
+  rate=$(field handshakes_per_second <"$out/$s.rounds" | median)
+  cpu=$(field server_cpu_us_per_handshake <"$out/$s.rounds" | median)
+  idle=$(field bytes_per_connection <"$out/$s.idle")
+  ir=$(awk -v s="$s" '$1 == s { print $2 }' "$out/instructions" 2>/dev/null || true)
+  vs_axum=$(awk -v a="$cpu" -v b="$axum_cpu" 'BEGIN { printf "%.2f", a / b }')
+  vs_fastws=$([ -n "$ir" ] && [ -n "$fastws_ir" ] && awk -v a="$ir" -v b="$fastws_ir" 'BEGIN { printf "%.2f", a / b }' || echo n/a)
+  printf '%-8s %12s %14s %10s %12s %14s %10s\n' "$s" "$rate" "$cpu" "$vs_axum" "$idle" "${ir:-n/a}" "$vs_fastws"
+done
+echo "raw results: $out"
