@@ -40,8 +40,10 @@ apt_install() {
     return
   fi
   say "apt-get install ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+  # Bounded: a stuck mirror fails the step instead of holding CI.
+  timeout 300 apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive timeout 900 \
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" \
     >"$INTEROP_TMP/apt.log" 2>&1 || { cat "$INTEROP_TMP/apt.log"; return 1; }
   say "installed ${missing[*]}"
 }
