@@ -12,7 +12,6 @@ mod common;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -180,30 +179,33 @@ type Client = SendRequest<Empty<Bytes>>;
 
 /// An HTTP/2 connection over `io`, once the server's SETTINGS have arrived; returns the
 /// sender and whether the server enabled extended CONNECT (SETTINGS_ENABLE_CONNECT_PROTOCOL,
-/// RFC 8441 §3), without which hyper's client refuses to send one.
-async fn h2_handshake<I>(io: I) -> (Client, bool)
+/// RFC 8441 §3), without which hyper's client refuses to send one. `origin` is the
+/// server's `scheme://authority`.
+async fn h2_handshake<I>(io: I, origin: &str) -> (Client, bool)
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let (sender, connection) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
+    let (mut sender, connection) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
         .timer(TokioTimer::new())
         .handshake(TokioIo::new(io))
         .await
         .expect("HTTP/2 handshake");
-    // Drive the connection until the server's SETTINGS say extended CONNECT is enabled
-    // (the server sends SETTINGS first, RFC 9113 §3.4), or for 500 ms if they never do.
+    // The server's SETTINGS come before any of its responses (RFC 9113 §3.4): once a
+    // first request is answered, the client knows them. No sleeping, however loaded the
+    // machine is.
     let mut connection = Box::pin(connection);
-    let _ = timeout(
-        Duration::from_millis(500),
-        std::future::poll_fn(|cx| {
-            let poll = connection.as_mut().poll(cx);
-            if connection.is_extended_connect_protocol_enabled() || poll.is_ready() {
-                return std::task::Poll::Ready(());
-            }
-            std::task::Poll::Pending
-        }),
-    )
-    .await;
+    let probe = Request::get(format!("{origin}/"))
+        .body(Empty::new())
+        .unwrap();
+    let answered = timeout(TIMEOUT, async {
+        tokio::select! {
+            response = sender.send_request(probe) => response.expect("a response to GET /"),
+            result = connection.as_mut() => panic!("the connection ended: {result:?}"),
+        }
+    })
+    .await
+    .expect("a response to GET / in time");
+    drop(answered);
     let enabled = connection.is_extended_connect_protocol_enabled();
     tokio::spawn(connection);
     (sender, enabled)
@@ -212,7 +214,7 @@ where
 /// Connects over h2c (HTTP/2 prior knowledge) and waits for extended CONNECT to be enabled.
 async fn h2c(addr: SocketAddr) -> Client {
     let tcp = TcpStream::connect(addr).await.expect("connect");
-    let (client, enabled) = h2_handshake(tcp).await;
+    let (client, enabled) = h2_handshake(tcp, &format!("http://{addr}")).await;
     assert!(enabled, "the server enables extended CONNECT (RFC 8441 §3)");
     client
 }
@@ -538,7 +540,7 @@ async fn rfc8441_another_protocol_passes_through() {
 async fn rfc8441_needs_enable_connect_protocol() {
     let addr = serve_h2c(echo_app(WebSocketLayer::new()), false).await;
     let tcp = TcpStream::connect(addr).await.unwrap();
-    let (mut client, enabled) = h2_handshake(tcp).await;
+    let (mut client, enabled) = h2_handshake(tcp, &format!("http://{addr}")).await;
     assert!(!enabled);
     let result = timeout(
         TIMEOUT,
@@ -563,11 +565,11 @@ async fn rfc8441_extended_connect_over_tls_with_alpn_h2() {
     let (addr, ca) = serve_tls(echo_app(layer)).await;
     let (stream, alpn) = tls_connect(addr, &ca, b"h2").await;
     assert_eq!(alpn, b"h2");
-    let (mut client, enabled) = h2_handshake(stream).await;
+    let origin = format!("https://localhost:{}", addr.port());
+    let (mut client, enabled) = h2_handshake(stream, &origin).await;
     assert!(enabled, "extended CONNECT enabled over TLS too");
 
     let uri = format!("https://localhost:{}/echo", addr.port());
-    let origin = format!("https://localhost:{}", addr.port());
     let headers = [
         ("origin", origin.as_str()),
         ("sec-websocket-protocol", "chat"),
