@@ -12,14 +12,29 @@ use crate::{UpgradedConnection, WebSocketUpgrade};
 /// A WebSocket message stream over the upgraded connection.
 pub type WebSocket = WebSocketStream<UpgradedConnection>;
 
-/// The codec configuration used unless the handler sets one.
+/// tokio-tungstenite's read buffer when the handler sets no configuration.
+///
+/// tungstenite allocates its read buffer up front and zero-fills the free part of it
+/// before every read, up to this size: with its default of 128 KiB that is a 128 KiB
+/// allocation per connection (an `mmap` past glibc's threshold) and 128 KiB of `memset`
+/// per read, some 80 % of the server's user-space instructions for a short-lived
+/// connection. 4 KiB, the size tungstenite's documentation suggests for servers with many
+/// connections, is what a small message needs; a large one takes more read calls
+/// (`websocket_config` raises it for an endpoint that streams large messages).
+pub(crate) const READ_BUFFER_SIZE: usize = 4 * 1024;
+
+/// The codec configuration used unless the handler sets one: tungstenite's defaults
+/// (message and frame size limits included) but for the read buffer.
 pub(crate) fn default_config() -> WebSocketConfig {
-    WebSocketConfig::default()
+    WebSocketConfig::default().read_buffer_size(READ_BUFFER_SIZE)
 }
 
 impl WebSocketUpgrade {
     /// The tokio-tungstenite configuration (message and frame size limits, buffer sizes)
-    /// of the stream [`on_websocket`](Self::on_websocket) makes.
+    /// of the stream [`on_websocket`](Self::on_websocket) makes. The default is
+    /// tungstenite's own but for a 4 KiB read buffer (tungstenite's is 128 KiB, which it
+    /// allocates per connection and zero-fills before every read); raise
+    /// `read_buffer_size` for an endpoint that receives large messages quickly.
     pub fn websocket_config(mut self, config: WebSocketConfig) -> Self {
         self.config = config;
         self
