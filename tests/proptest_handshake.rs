@@ -269,8 +269,10 @@ fn header_lines() -> impl Strategy<Value = Lines> {
         prop_oneof![2 => Just(Vec::new()), 1 => lines(origin())],
         prop_oneof![1 => Just(Vec::new()), 1 => lines(protocols())],
         prop_oneof![1 => Just(Vec::new()), 1 => lines(extensions())],
+        prop_oneof![2 => Just(Vec::new()), 1 => lines(forwarding())],
+        prop_oneof![2 => Just(Vec::new()), 1 => lines(forwarding())],
     )
-        .prop_map(|(h, u, c, k, v, o, p, e)| {
+        .prop_map(|(h, u, c, k, v, o, p, e, xfh, fwd)| {
             vec![
                 (HOST, h),
                 (UPGRADE, u),
@@ -280,6 +282,8 @@ fn header_lines() -> impl Strategy<Value = Lines> {
                 (ORIGIN, o),
                 (SEC_WEBSOCKET_PROTOCOL, p),
                 (SEC_WEBSOCKET_EXTENSIONS, e),
+                (HeaderName::from_static("x-forwarded-host"), xfh),
+                (FORWARDED, fwd),
             ]
         })
 }
@@ -342,7 +346,30 @@ fn request_line() -> impl Strategy<Value = (Method, Version, &'static str, Optio
 }
 
 fn origin_choice() -> impl Strategy<Value = OriginChoice> {
-    select(&[OriginChoice::Same, OriginChoice::Any, OriginChoice::List][..])
+    select(
+        &[
+            OriginChoice::Same,
+            OriginChoice::Any,
+            OriginChoice::List,
+            OriginChoice::XForwardedHost,
+            OriginChoice::Forwarded,
+        ][..],
+    )
+}
+
+/// What a proxy may write in `X-Forwarded-Host` or `Forwarded`.
+fn forwarding() -> impl Strategy<Value = Vec<u8>> + Clone {
+    pick(&[
+        b"a.test:8080",
+        b"server.example.com",
+        b"host=a.test:8080",
+        b"host=\"a.test:8080\";proto=https",
+        b"for=192.0.2.60;host=server.example.com",
+        b"host=a.test, host=evil.test",
+        b"a.test, evil.test",
+        b"",
+        b"host=",
+    ])
 }
 
 fn spec() -> impl Strategy<Value = Spec> {
@@ -377,7 +404,9 @@ fn valid_spec() -> impl Strategy<Value = Spec> {
             ];
             if with_origin || server.require_origin {
                 let allowed = match origin {
-                    OriginChoice::Same => "http://a.test:8080",
+                    OriginChoice::Same | OriginChoice::XForwardedHost | OriginChoice::Forwarded => {
+                        "http://a.test:8080"
+                    }
                     OriginChoice::Any => "http://anything.test",
                     OriginChoice::List => "http://a.test",
                 };

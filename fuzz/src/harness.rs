@@ -14,8 +14,9 @@ use std::task::{Context, Poll, Waker};
 use axum::body::Body;
 use axum::response::Response;
 use axum_ws_handshake::policy::{
-    AcceptedExtensions, AllowedOrigins, AnyOrigin, ClientPreference, ExtensionPolicy, OriginPolicy,
-    SameOrigin, ServerPreference, SubprotocolPolicy, Subprotocols,
+    AcceptedExtensions, AllowedOrigins, AnyOrigin, ClientPreference, ExtensionPolicy,
+    ForwardedSameOrigin, OriginPolicy, SameOrigin, ServerPreference, SubprotocolPolicy,
+    Subprotocols,
 };
 use axum_ws_handshake::{ExtensionOffers, HandshakeError, Negotiated, WebSocketLayer};
 use http::header::{CONNECTION, SEC_WEBSOCKET_VERSION, UPGRADE};
@@ -34,6 +35,10 @@ pub enum OriginChoice {
     Any,
     /// `AllowedOrigins` of [`ALLOWED`].
     List,
+    /// `ForwardedSameOrigin::x_forwarded_host()`.
+    XForwardedHost,
+    /// `ForwardedSameOrigin::forwarded()` (RFC 7239 `host=`).
+    Forwarded,
 }
 
 /// The allow-list of [`OriginChoice::List`].
@@ -113,7 +118,34 @@ fn origin_policy(choice: OriginChoice) -> impl Fn(&str, &Parts) -> bool + Send +
         OriginChoice::Same => SameOrigin.is_allowed(origin, parts),
         OriginChoice::Any => AnyOrigin.is_allowed(origin, parts),
         OriginChoice::List => list.is_allowed(origin, parts),
+        OriginChoice::XForwardedHost => forwarded(
+            ForwardedSameOrigin::x_forwarded_host(),
+            "x-forwarded-host",
+            origin,
+            parts,
+        ),
+        OriginChoice::Forwarded => {
+            forwarded(ForwardedSameOrigin::forwarded(), "forwarded", origin, parts)
+        }
     }
+}
+
+/// A forwarded-host policy's verdict, checked against `SameOrigin` where they must agree:
+/// without the forwarding header the request is judged by its own `Host`.
+fn forwarded(policy: ForwardedSameOrigin, header: &str, origin: &str, parts: &Parts) -> bool {
+    let verdict = policy.is_allowed(origin, parts);
+    if !parts.headers.contains_key(header) {
+        assert_eq!(
+            verdict,
+            SameOrigin.is_allowed(origin, parts),
+            "{policy:?} without {header} differs from SameOrigin on {origin:?}"
+        );
+    }
+    // Several lines of the forwarding header are never trusted.
+    if parts.headers.get_all(header).iter().count() > 1 {
+        assert!(!verdict, "{policy:?} trusted several {header} lines");
+    }
+    verdict
 }
 
 fn protocol_policy(server: &Server) -> DynProtocols {

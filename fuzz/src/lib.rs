@@ -29,8 +29,9 @@ pub fn lines(data: &[u8]) -> Vec<&[u8]> {
 /// ...
 /// ```
 ///
-/// Configuration: byte 0 bits 0–1 the origin policy (0, 3 `SameOrigin`, 1 `AnyOrigin`,
-/// 2 `AllowedOrigins`), bit 2 `require_origin`, bits 3–4 how many of `chat.v2, chat.v1,
+/// Configuration: byte 0 bits 0–1 the origin policy (0 `SameOrigin`, 1 `AnyOrigin`,
+/// 2 `AllowedOrigins`, 3 `ForwardedSameOrigin`: `X-Forwarded-Host` if byte 1 / 3 is even,
+/// `Forwarded` if odd), bit 2 `require_origin`, bits 3–4 how many of `chat.v2, chat.v1,
 /// echo` the server supports, bit 5 client preference, bit 6 `required`, bit 7 versions
 /// `{13, 8, 7}` instead of `{13}`; byte 1 modulo 3 the extension policy (none, accept
 /// the first offer, accept one never offered).
@@ -86,10 +87,12 @@ pub fn decode_request(data: &[u8]) -> Option<Spec> {
         uri,
         headers,
         protocol,
-        origin: match config & 0b11 {
-            0 | 3 => OriginChoice::Same,
-            1 => OriginChoice::Any,
-            _ => OriginChoice::List,
+        origin: match (config & 0b11, extensions / 3 % 2) {
+            (0, _) => OriginChoice::Same,
+            (1, _) => OriginChoice::Any,
+            (2, _) => OriginChoice::List,
+            (_, 0) => OriginChoice::XForwardedHost,
+            _ => OriginChoice::Forwarded,
         },
         server: Server {
             require_origin: config & 0b100 != 0,
