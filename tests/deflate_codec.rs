@@ -15,6 +15,11 @@ use deflate_util::{
     BINARY, CONTINUATION, Conn, Deflater, Inflater, PING, TEXT, echo, handshake, repeats_at, serve,
 };
 
+/// The policy without the default cap of the server's window (12 bits).
+fn uncapped() -> PerMessageDeflate {
+    PerMessageDeflate::new().server_max_window_bits(15)
+}
+
 /// A server with the echo handler behind `policy`; the connection after a 101 that
 /// agreed `expected` for `offer`.
 async fn connect(policy: PerMessageDeflate, offer: &str, expected: Option<&str>) -> Conn {
@@ -42,16 +47,16 @@ fn text(i: usize) -> Vec<u8> {
 
 #[tokio::test]
 async fn compressed_round_trip_with_a_browser_offer() {
-    // Chrome's offer; the server answers with bare permessage-deflate: 15 bits and
-    // context takeover both ways.
+    // Chrome's offer, the default policy: the server announces its 12-bit window;
+    // context takeover both ways, the client's window 15 bits.
     let mut conn = connect(
         PerMessageDeflate::new(),
         "permessage-deflate; client_max_window_bits",
-        Some("permessage-deflate"),
+        Some("permessage-deflate; server_max_window_bits=12"),
     )
     .await;
     let mut deflate = Deflater::new(15);
-    let mut inflate = Inflater::new(15);
+    let mut inflate = Inflater::new(12);
     let mut sizes = Vec::new();
     for i in 0..20 {
         let message = text(i);
@@ -77,12 +82,7 @@ async fn compressed_round_trip_with_a_browser_offer() {
 
 #[tokio::test]
 async fn binary_messages_round_trip_too() {
-    let mut conn = connect(
-        PerMessageDeflate::new(),
-        "permessage-deflate",
-        Some("permessage-deflate"),
-    )
-    .await;
+    let mut conn = connect(uncapped(), "permessage-deflate", Some("permessage-deflate")).await;
     let mut deflate = Deflater::new(15);
     let mut inflate = Inflater::new(15);
     let message = repeats_at(1000, 20_000);
@@ -96,12 +96,7 @@ async fn binary_messages_round_trip_too() {
 
 #[tokio::test]
 async fn a_message_sent_uncompressed_on_a_deflate_connection_still_works() {
-    let mut conn = connect(
-        PerMessageDeflate::new(),
-        "permessage-deflate",
-        Some("permessage-deflate"),
-    )
-    .await;
+    let mut conn = connect(uncapped(), "permessage-deflate", Some("permessage-deflate")).await;
     let mut deflate = Deflater::new(15);
     let mut inflate = Inflater::new(15);
     // RSV1 clear: an uncompressed message (RFC 7692 §6), between compressed ones.
@@ -136,7 +131,7 @@ async fn the_server_keeps_the_window_it_announced() {
     let message = repeats_at(4096, 64 * 1024);
     for bits in 9..=15u8 {
         let offer = format!("permessage-deflate; server_max_window_bits={bits}");
-        let mut conn = connect(PerMessageDeflate::new(), &offer, Some(&offer)).await;
+        let mut conn = connect(uncapped(), &offer, Some(&offer)).await;
         conn.send_frame(true, false, BINARY, &message).await;
         let (rsv1, _, payload) = conn.read_message().await;
         assert!(rsv1, "{bits} bits: not compressed");
@@ -173,7 +168,7 @@ async fn a_server_cap_is_kept_without_the_client_asking() {
 #[tokio::test]
 async fn an_8_bit_server_window_is_honoured_by_sending_uncompressed() {
     let offer = "permessage-deflate; server_max_window_bits=8";
-    let mut conn = connect(PerMessageDeflate::new(), offer, Some(offer)).await;
+    let mut conn = connect(uncapped(), offer, Some(offer)).await;
     let mut deflate = Deflater::new(15);
     let message = text(1);
     // The client still compresses (its own window is 15 bits).
@@ -185,7 +180,7 @@ async fn an_8_bit_server_window_is_honoured_by_sending_uncompressed() {
 #[tokio::test]
 async fn server_no_context_takeover_makes_every_message_decodable_alone() {
     let offer = "permessage-deflate; server_no_context_takeover";
-    let mut conn = connect(PerMessageDeflate::new(), offer, Some(offer)).await;
+    let mut conn = connect(uncapped(), offer, Some(offer)).await;
     for i in 0..5 {
         let message = text(i);
         conn.send_frame(true, false, TEXT, &message).await;
@@ -203,7 +198,7 @@ async fn server_no_context_takeover_makes_every_message_decodable_alone() {
 #[tokio::test]
 async fn client_no_context_takeover_is_decoded_message_by_message() {
     let offer = "permessage-deflate; client_no_context_takeover";
-    let mut conn = connect(PerMessageDeflate::new(), offer, Some(offer)).await;
+    let mut conn = connect(uncapped(), offer, Some(offer)).await;
     let mut inflate = Inflater::new(15);
     for i in 0..5 {
         let message = text(i);
@@ -217,12 +212,7 @@ async fn client_no_context_takeover_is_decoded_message_by_message() {
 
 #[tokio::test]
 async fn large_and_fragmented_messages_echo() {
-    let mut conn = connect(
-        PerMessageDeflate::new(),
-        "permessage-deflate",
-        Some("permessage-deflate"),
-    )
-    .await;
+    let mut conn = connect(uncapped(), "permessage-deflate", Some("permessage-deflate")).await;
     let mut deflate = Deflater::new(15);
     let mut inflate = Inflater::new(15);
 
@@ -265,24 +255,14 @@ async fn large_and_fragmented_messages_echo() {
 
 #[tokio::test]
 async fn rfc7692_6_1_rsv1_on_a_control_frame_fails_the_connection() {
-    let mut conn = connect(
-        PerMessageDeflate::new(),
-        "permessage-deflate",
-        Some("permessage-deflate"),
-    )
-    .await;
+    let mut conn = connect(uncapped(), "permessage-deflate", Some("permessage-deflate")).await;
     conn.send_frame(true, true, PING, b"").await;
     conn.expect_failure(&[1002]).await;
 }
 
 #[tokio::test]
 async fn rfc7692_6_1_rsv1_on_a_continuation_frame_fails_the_connection() {
-    let mut conn = connect(
-        PerMessageDeflate::new(),
-        "permessage-deflate",
-        Some("permessage-deflate"),
-    )
-    .await;
+    let mut conn = connect(uncapped(), "permessage-deflate", Some("permessage-deflate")).await;
     conn.send_frame(false, false, TEXT, b"abc").await;
     conn.send_frame(true, true, CONTINUATION, b"def").await;
     conn.expect_failure(&[1002]).await;
@@ -291,7 +271,7 @@ async fn rfc7692_6_1_rsv1_on_a_continuation_frame_fails_the_connection() {
 #[tokio::test]
 async fn rfc6455_5_2_rsv1_without_deflate_fails_the_connection() {
     // Nothing offered, so nothing negotiated: RSV1 has no meaning here.
-    let mut conn = connect(PerMessageDeflate::new(), "", None).await;
+    let mut conn = connect(uncapped(), "", None).await;
     conn.send_frame(true, false, TEXT, b"plain").await;
     assert_eq!(conn.read_message().await, (false, TEXT, b"plain".to_vec()));
     conn.send_frame(true, true, TEXT, &Deflater::new(15).compress(b"x"))
@@ -301,12 +281,7 @@ async fn rfc6455_5_2_rsv1_without_deflate_fails_the_connection() {
 
 #[tokio::test]
 async fn a_corrupt_compressed_message_fails_the_connection() {
-    let mut conn = connect(
-        PerMessageDeflate::new(),
-        "permessage-deflate",
-        Some("permessage-deflate"),
-    )
-    .await;
+    let mut conn = connect(uncapped(), "permessage-deflate", Some("permessage-deflate")).await;
     // BTYPE=11 is reserved (RFC 1951 §3.2.3): not deflate data. Never echoed.
     conn.send_frame(true, true, BINARY, &[0xff, 0xff, 0xff])
         .await;

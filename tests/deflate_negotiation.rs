@@ -37,10 +37,38 @@ async fn check(policy: PerMessageDeflate, rows: &[Row<'_>]) {
 
 const DEFLATE: Option<&str> = Some("permessage-deflate");
 
+/// The policy without the default cap of the server's window (12 bits), so that the rule
+/// tables show only what each offer asks for.
+fn uncapped() -> PerMessageDeflate {
+    PerMessageDeflate::new().server_max_window_bits(15)
+}
+
+#[tokio::test]
+async fn the_default_policy_caps_the_server_window_at_12_bits_and_says_so() {
+    check(
+        PerMessageDeflate::new(),
+        &[
+            (
+                &["permessage-deflate; client_max_window_bits"],
+                Some("permessage-deflate; server_max_window_bits=12"),
+            ),
+            (
+                &["permessage-deflate; server_max_window_bits=15"],
+                Some("permessage-deflate; server_max_window_bits=12"),
+            ),
+            (
+                &["permessage-deflate; server_max_window_bits=9"],
+                Some("permessage-deflate; server_max_window_bits=9"),
+            ),
+        ],
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn rfc7692_5_offers_are_considered_in_the_client_order() {
     check(
-        PerMessageDeflate::new(),
+        uncapped(),
         &[
             // The first acceptable offer wins, whether in one line or several.
             (
@@ -69,7 +97,7 @@ async fn rfc7692_5_offers_are_considered_in_the_client_order() {
 #[tokio::test]
 async fn rfc7692_7_1_unknown_parameter_declines_the_offer_and_the_next_is_considered() {
     check(
-        PerMessageDeflate::new(),
+        uncapped(),
         &[
             (&["permessage-deflate; x"], None),
             (&["permessage-deflate; mem_level=8"], None),
@@ -88,7 +116,7 @@ async fn rfc7692_7_1_unknown_parameter_declines_the_offer_and_the_next_is_consid
 #[tokio::test]
 async fn rfc7692_7_1_duplicate_parameter_declines_the_offer_and_the_next_is_considered() {
     check(
-        PerMessageDeflate::new(),
+        uncapped(),
         &[
             (
                 &["permessage-deflate; server_no_context_takeover; server_no_context_takeover"],
@@ -123,7 +151,7 @@ async fn rfc7692_7_1_duplicate_parameter_declines_the_offer_and_the_next_is_cons
 #[tokio::test]
 async fn rfc7692_7_1_invalid_value_declines_the_offer_and_the_next_is_considered() {
     check(
-        PerMessageDeflate::new(),
+        uncapped(),
         &[
             // §7.1.1: the takeover parameters have no value.
             (&["permessage-deflate; server_no_context_takeover=1"], None),
@@ -156,7 +184,7 @@ async fn rfc7692_7_1_invalid_value_declines_the_offer_and_the_next_is_considered
 async fn rfc7692_7_1_1_1_server_no_context_takeover() {
     // Asked for: always granted and said so.
     check(
-        PerMessageDeflate::new(),
+        uncapped(),
         &[
             (
                 &["permessage-deflate; server_no_context_takeover"],
@@ -168,7 +196,7 @@ async fn rfc7692_7_1_1_1_server_no_context_takeover() {
     .await;
     // Insisted on: sent unasked, which a client must accept.
     check(
-        PerMessageDeflate::new().server_no_context_takeover(true),
+        uncapped().server_no_context_takeover(true),
         &[(
             &["permessage-deflate"],
             Some("permessage-deflate; server_no_context_takeover"),
@@ -181,7 +209,7 @@ async fn rfc7692_7_1_1_1_server_no_context_takeover() {
 async fn rfc7692_7_1_1_2_client_no_context_takeover() {
     // The client's hint is sent back; without it, nothing is said.
     check(
-        PerMessageDeflate::new(),
+        uncapped(),
         &[
             (
                 &["permessage-deflate; client_no_context_takeover"],
@@ -193,7 +221,7 @@ async fn rfc7692_7_1_1_2_client_no_context_takeover() {
     .await;
     // Insisted on: required of every client, offered or not.
     check(
-        PerMessageDeflate::new().client_no_context_takeover(true),
+        uncapped().client_no_context_takeover(true),
         &[(
             &["permessage-deflate"],
             Some("permessage-deflate; client_no_context_takeover"),
@@ -205,7 +233,7 @@ async fn rfc7692_7_1_1_2_client_no_context_takeover() {
 #[tokio::test]
 async fn rfc7692_7_1_2_1_server_max_window_bits() {
     check(
-        PerMessageDeflate::new(),
+        uncapped(),
         &[
             // Offered: the response carries the same value (the server's cap is 15).
             (
@@ -227,7 +255,7 @@ async fn rfc7692_7_1_2_1_server_max_window_bits() {
     )
     .await;
     check(
-        PerMessageDeflate::new().server_max_window_bits(11),
+        uncapped().server_max_window_bits(11),
         &[
             // A smaller value than offered is an acceptance too.
             (
@@ -251,7 +279,7 @@ async fn rfc7692_7_1_2_1_server_max_window_bits() {
 #[tokio::test]
 async fn rfc7692_7_1_2_2_client_max_window_bits() {
     check(
-        PerMessageDeflate::new(),
+        uncapped(),
         &[
             // Offered without a value, server without a cap: nothing to say.
             (&["permessage-deflate; client_max_window_bits"], DEFLATE),
@@ -261,7 +289,7 @@ async fn rfc7692_7_1_2_2_client_max_window_bits() {
     )
     .await;
     check(
-        PerMessageDeflate::new().client_max_window_bits(12),
+        uncapped().client_max_window_bits(12),
         &[
             (
                 &["permessage-deflate; client_max_window_bits"],
@@ -304,7 +332,7 @@ async fn every_parameter_at_once_keeps_the_response_order() {
 #[tokio::test]
 async fn usual_client_offers_are_accepted() {
     check(
-        PerMessageDeflate::new(),
+        uncapped(),
         &[
             // Chrome, Edge, Safari; also Python websockets' default.
             (&["permessage-deflate; client_max_window_bits"], DEFLATE),
