@@ -34,13 +34,7 @@ pub(crate) fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
 /// authority: RFC 6455 §4.2.1 item 2).
 fn is_host(host: &str) -> bool {
     if let Some(literal) = host.strip_prefix('[') {
-        // IPv6address / IPvFuture: hex digits, colons, dots, and IPvFuture's `v` + unreserved / sub-delims.
-        return literal.strip_suffix(']').is_some_and(|inner| {
-            !inner.is_empty()
-                && inner
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b":.-_~!$&'()*+,;=".contains(&b))
-        });
+        return literal.strip_suffix(']').is_some_and(is_ip_literal);
     }
     // reg-name = *( unreserved / pct-encoded / sub-delims ); IPv4 addresses are reg-names too.
     let bytes = host.as_bytes();
@@ -51,6 +45,22 @@ fn is_host(host: &str) -> bool {
                 .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit)),
             _ => b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=".contains(&b),
         })
+}
+
+/// The inside of `IP-literal = "[" ( IPv6address / IPvFuture ) "]"`.
+fn is_ip_literal(inner: &str) -> bool {
+    if let Some(future) = inner.strip_prefix(['v', 'V']) {
+        // IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" )
+        return future.split_once('.').is_some_and(|(version, address)| {
+            !version.is_empty()
+                && version.bytes().all(|b| b.is_ascii_hexdigit())
+                && !address.is_empty()
+                && address
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:".contains(&b))
+        });
+    }
+    inner.parse::<std::net::Ipv6Addr>().is_ok()
 }
 
 #[cfg(test)]
@@ -70,6 +80,18 @@ mod tests {
         );
         assert_eq!(split_host_port("[::1]:3000"), Some(("[::1]", Some(3000))));
         assert_eq!(split_host_port("[::1]"), Some(("[::1]", None)));
+        assert_eq!(
+            split_host_port("[2001:db8::7]:443"),
+            Some(("[2001:db8::7]", Some(443)))
+        );
+        assert_eq!(
+            split_host_port("[::ffff:1.2.3.4]"),
+            Some(("[::ffff:1.2.3.4]", None))
+        );
+        assert_eq!(
+            split_host_port("[v1.fe80::a+en1]"),
+            Some(("[v1.fe80::a+en1]", None))
+        );
         assert_eq!(split_host_port("example.com:"), Some(("example.com", None)));
         assert_eq!(
             split_host_port("xn--bcher-kva.example"),

@@ -50,7 +50,7 @@ impl<S: Send + Sync> FromRequestParts<S> for WebSocketUpgrade {
             );
             return Err(match attempt {
                 Some(_) => LayerMissing.into(),
-                None => NotUpgradeAttempt.into(),
+                None => NotUpgradeAttempt::for_version(parts.version).into(),
             });
         };
         let on_upgrade = parts

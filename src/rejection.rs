@@ -22,23 +22,46 @@ fn text(status: StatusCode, body: &'static str) -> Response {
 }
 
 /// The request reached a WebSocket handler without asking to upgrade (a plain `GET`, a
-/// `POST`, HTTP/1.0, `Upgrade: h2c`): 426 with `Upgrade: websocket`, telling the client
-/// what this resource speaks (RFC 9110 §15.5.22).
+/// `POST`, HTTP/1.0, `Upgrade: h2c`, a `CONNECT` for another protocol): 426. Over
+/// HTTP/1.1 it carries `Upgrade: websocket` and `Connection: upgrade`, telling the client
+/// what this resource speaks (RFC 9110 §15.5.22); over HTTP/2 those headers are forbidden
+/// (RFC 9113 §8.2.2) and the body names extended CONNECT instead (RFC 8441).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct NotUpgradeAttempt;
+pub struct NotUpgradeAttempt {
+    over_http2: bool,
+}
 
 impl NotUpgradeAttempt {
     const BODY: &'static str =
         "this resource speaks WebSocket only: send a GET with `Upgrade: websocket`";
+    const BODY_HTTP2: &'static str =
+        "this resource speaks WebSocket only: send an extended CONNECT with `:protocol: websocket`";
+
+    /// The refusal for a request of this HTTP version.
+    pub fn for_version(version: http::Version) -> Self {
+        Self {
+            over_http2: version >= http::Version::HTTP_2,
+        }
+    }
+
+    fn body(&self) -> &'static str {
+        if self.over_http2 {
+            Self::BODY_HTTP2
+        } else {
+            Self::BODY
+        }
+    }
 }
 
 impl IntoResponse for NotUpgradeAttempt {
     fn into_response(self) -> Response {
-        let mut response = text(StatusCode::UPGRADE_REQUIRED, Self::BODY);
-        let headers = response.headers_mut();
-        headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
-        headers.insert(CONNECTION, HeaderValue::from_static("upgrade"));
+        let mut response = text(StatusCode::UPGRADE_REQUIRED, self.body());
+        if !self.over_http2 {
+            let headers = response.headers_mut();
+            headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
+            headers.insert(CONNECTION, HeaderValue::from_static("upgrade"));
+        }
         response
     }
 }
@@ -104,7 +127,7 @@ impl WebSocketUpgradeRejection {
     /// The text of the default response's body.
     pub fn body_text(&self) -> &'static str {
         match self {
-            Self::NotUpgradeAttempt(_) => NotUpgradeAttempt::BODY,
+            Self::NotUpgradeAttempt(r) => r.body(),
             Self::LayerMissing(_) => LayerMissing::BODY,
             Self::ConnectionNotUpgradable(_) => ConnectionNotUpgradable::BODY,
         }

@@ -831,8 +831,6 @@ async fn a_stalled_http2_preface_is_closed_by_the_header_read_timeout() {
 /// RFC 3986 §3.2.2 allows only an IPv6 address or `v<hex>.<...>` (IPvFuture); the layer
 /// accepts any run of letters, digits, `:`, `.` and sub-delims there.
 #[tokio::test]
-#[ignore = "BUG: src/authority.rs is_host accepts IP literals that are not IPv6 nor \
-            IPvFuture ([zz], [1.2.3.4], [:::], [v.1]) and the handshake gets 101, not 400"]
 async fn bracketed_hosts_that_are_not_ip_literals_are_refused() {
     let addr = serve().await;
     for host in ["[zz]", "[1.2.3.4]", "[:::]", "[v.1]", "[vz.1]"] {

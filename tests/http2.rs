@@ -677,7 +677,6 @@ async fn wss_without_shutdown_ends_without_close_notify() {
 /// one should too. On the wire hyper strips them (with a warning), so the check is at the
 /// service, before hyper.
 #[tokio::test]
-#[ignore = "BUG: NotUpgradeAttempt's 426 (src/rejection.rs) sets Connection: upgrade and Upgrade: websocket over HTTP/2 too, which RFC 9113 §8.2.2 forbids (hyper strips them with a warning); the layer's own refusals drop them since ccd118e. Its body also says `send a GET with Upgrade: websocket`, wrong advice over HTTP/2."]
 async fn extractor_refusal_over_http2_has_no_connection_specific_headers() {
     use tower::ServiceExt;
     let app = echo_app(WebSocketLayer::new());
