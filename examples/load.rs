@@ -23,8 +23,9 @@
 //!
 //! - `serve`: the echo example's app and server, with two of the settings
 //!   docs/HARDENING.md recommends, to measure them with the modes above:
-//!   `--read-buffer-size` for tokio-tungstenite's read buffer (128 KiB by default, zeroed
-//!   on the first read, so resident for every open socket), and `--first-request-secs`,
+//!   `--read-buffer-size` for tokio-tungstenite's read buffer (zero-filled up to its
+//!   size, so resident for every open socket; the crate's default when not given), and
+//!   `--first-request-secs`,
 //!   a deadline for a connection's first request that also covers the bytes before
 //!   hyper's header read timeout starts (the auto builder's HTTP/2 preface sniffing).
 //!
@@ -479,25 +480,26 @@ async fn serve(options: &Options) -> Result<(), String> {
     use std::sync::atomic::AtomicBool;
 
     raise_nofile(30_000).or_else(|_| raise_nofile(10_000))?;
-    let config = match options.read_buffer_size {
-        Some(size) => WebSocketConfig::default().read_buffer_size(size),
-        None => WebSocketConfig::default(),
-    };
+    let config = options
+        .read_buffer_size
+        .map(|size| WebSocketConfig::default().read_buffer_size(size));
     let app = Router::new()
         .route(
             "/echo",
             any(move |ws: WebSocketUpgrade| async move {
-                let response: Response =
-                    ws.websocket_config(config)
-                        .on_websocket(|mut socket: WebSocket| async move {
-                            while let Some(Ok(message)) = socket.next().await {
-                                if (message.is_text() || message.is_binary())
-                                    && socket.send(message).await.is_err()
-                                {
-                                    break;
-                                }
-                            }
-                        });
+                let ws = match config {
+                    Some(config) => ws.websocket_config(config),
+                    None => ws,
+                };
+                let response: Response = ws.on_websocket(|mut socket: WebSocket| async move {
+                    while let Some(Ok(message)) = socket.next().await {
+                        if (message.is_text() || message.is_binary())
+                            && socket.send(message).await.is_err()
+                        {
+                            break;
+                        }
+                    }
+                });
                 response
             }),
         )

@@ -3,7 +3,7 @@
 //!
 //! The server is served the way `examples/echo.rs` serves it: hyper-util's auto builder
 //! (HTTP/1.1 with upgrades and HTTP/2 with extended CONNECT), a `TokioTimer` and a
-//! header read timeout, here [`HEADER_READ_TIMEOUT`] = 1 s instead of 10 s so that the
+//! header read timeout, here [`HEADER_READ_TIMEOUT`] = 2 s instead of 10 s so that the
 //! slow rows finish quickly. Routes: `/echo` behind the default layer (same-origin, no
 //! subprotocol, version 13, no extensions), `/chat` behind a layer that requires the
 //! subprotocol `chat.v1`, `/health`.
@@ -30,9 +30,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::time::{sleep, timeout};
 
 /// The test server's header read timeout (the echo example uses 10 s).
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(1);
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long a row may wait for an answer or a close.
-const WAIT: Duration = Duration::from_secs(5);
+const WAIT: Duration = Duration::from_secs(8);
 /// The RFC 6455 §1.3 key and its accept value.
 const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
 const ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
@@ -828,8 +828,8 @@ async fn a_stalled_http2_preface_is_closed_by_the_header_read_timeout() {
 }
 
 /// RFC 9112 §3.2: a `Host` "with an invalid field value" MUST get 400. Between brackets
-/// RFC 3986 §3.2.2 allows only an IPv6 address or `v<hex>.<...>` (IPvFuture); the layer
-/// accepts any run of letters, digits, `:`, `.` and sub-delims there.
+/// RFC 3986 §3.2.2 allows only an IPv6 address or `v<hex>.<...>` (IPvFuture). (Found by
+/// the fuzz target, fixed in 9057b8a.)
 #[tokio::test]
 async fn bracketed_hosts_that_are_not_ip_literals_are_refused() {
     let addr = serve().await;

@@ -263,9 +263,8 @@ pub fn observe(spec: &Spec) -> (Outcome, String) {
     }
 }
 
-/// What the model says `spec` must get; with `loose_ip_literals`, under the layer's
-/// looser reading of bracketed `Host`s (see [`model::is_valid_host_loose_literal`]).
-pub fn expected(spec: &Spec, loose_ip_literals: bool) -> Outcome {
+/// What the model says `spec` must get.
+pub fn expected(spec: &Spec) -> Outcome {
     let request = spec.request();
     let (parts, ()) = request.into_parts();
     let policy = origin_policy(spec.origin);
@@ -279,7 +278,6 @@ pub fn expected(spec: &Spec, loose_ip_literals: bool) -> Outcome {
         },
         &spec.server,
         |origin| policy(origin, &parts),
-        loose_ip_literals,
     )
 }
 
@@ -287,15 +285,10 @@ pub fn expected(spec: &Spec, loose_ip_literals: bool) -> Outcome {
 /// the outcome.
 pub fn check(spec: &Spec) -> Outcome {
     let (observed, body) = observe(spec);
-    let strict = expected(spec, false);
-    if observed != strict {
-        // The one known deviation: bracketed hosts that RFC 3986 refuses.
-        assert_eq!(
-            observed,
-            expected(spec, true),
-            "the layer and the model disagree on\n{spec:#?}\nthe layer's answer: {body:?}\n\
-             the model (RFC 3986 IP literals) says {strict:?}"
-        );
-    }
+    let expected = expected(spec);
+    assert_eq!(
+        observed, expected,
+        "the layer and the model disagree on\n{spec:#?}\nthe layer's answer: {body:?}"
+    );
     observed
 }

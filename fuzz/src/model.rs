@@ -261,20 +261,6 @@ pub fn is_valid_host(value: &[u8]) -> bool {
     host_check(value, is_ip_literal)
 }
 
-/// [`is_valid_host`] with the layer's looser reading of IP literals: any non-empty run of
-/// hex digits, letters, `:`, `.`, unreserved and sub-delims between the brackets
-/// (`[zz]`, `[1.2.3.4]` and `[:::]` pass). A known deviation from RFC 3986 §3.2.2,
-/// reported with an ignored test in tests/bad_input.rs; the fuzz target and the property
-/// tests accept either reading until it is settled.
-pub fn is_valid_host_loose_literal(value: &[u8]) -> bool {
-    host_check(value, |literal| {
-        !literal.is_empty()
-            && literal
-                .bytes()
-                .all(|b| b == b':' || is_unreserved_or_sub_delim(b))
-    })
-}
-
 fn host_check(value: &[u8], is_ip_literal: impl Fn(&str) -> bool) -> bool {
     let Ok(text) = std::str::from_utf8(value) else {
         return false;
@@ -351,14 +337,10 @@ fn is_visible_ascii(bytes: &[u8]) -> bool {
 /// What the layer must answer. `origin_allowed` is the origin policy's verdict (the
 /// policies are public types with their own unit tests; the model checks how the layer
 /// uses them: when, with which value, and what a refusal is).
-///
-/// `loose_ip_literals` switches to the layer's reading of bracketed hosts
-/// ([`is_valid_host_loose_literal`]).
 pub fn expect(
     request: &Request<'_>,
     server: &Server,
     origin_allowed: impl Fn(&str) -> bool,
-    loose_ip_literals: bool,
 ) -> Outcome {
     use Outcome::*;
     let headers = request.headers;
@@ -379,8 +361,7 @@ pub fn expect(
     // Checks in the README's order; the first failure answers.
     if upgrade {
         match lines(headers, &HOST).as_slice() {
-            [host] if loose_ip_literals && is_valid_host_loose_literal(host) => {}
-            [host] if !loose_ip_literals && is_valid_host(host) => {}
+            [host] if is_valid_host(host) => {}
             _ => return Refused(400),
         }
         if !has_token(headers, &CONNECTION, "upgrade") {
