@@ -5,6 +5,9 @@
 #   axum       examples/axum_echo.rs  (axum 0.8's WebSocketUpgrade, same echo loop and serving)
 #   fastws     examples/hyper_peers.rs --peer fastwebsockets (bare hyper + fastwebsockets)
 #   bare       examples/hyper_peers.rs --peer bare (bare hyper 101, no validation, no codec)
+#   layerfws   examples/hyper_peers.rs --peer layer (this crate's layer and extractor in
+#              front of fastwebsockets' codec on bare hyper: fastws with only the
+#              handshake swapped, to show what the layer itself costs)
 # Every connection: Chrome's handshake, Sec-WebSocket-Accept checked, a Close sent, the
 # server's Close read, the server's TCP close awaited.
 #
@@ -27,7 +30,7 @@ IDLE=${IDLE:-1000}
 CG_SMALL=${CG_SMALL:-200}
 CG_LARGE=${CG_LARGE:-1200}
 BASE_PORT=${BASE_PORT:-47100}
-SERVERS=(layer axum fastws bare)
+SERVERS=(layer axum fastws bare layerfws)
 
 cargo build --release --example echo --example axum_echo --example hyper_peers --example loadgen
 bin="${CARGO_TARGET_DIR:-target}/release/examples"
@@ -47,6 +50,7 @@ command_of() { # server name, port
     axum) echo "$bin/axum_echo --addr 127.0.0.1:$2" ;;
     fastws) echo "$bin/hyper_peers --peer fastwebsockets --addr 127.0.0.1:$2" ;;
     bare) echo "$bin/hyper_peers --peer bare --addr 127.0.0.1:$2" ;;
+    layerfws) echo "$bin/hyper_peers --peer layer --addr 127.0.0.1:$2" ;;
   esac
 }
 

@@ -4,10 +4,14 @@
 //!   and the version is 13) and an echo loop on its codec, which answers the client's
 //!   Close by itself;
 //! - `--peer bare`: a hyper 101 with no validation and no codec: the accept key, then
-//!   the client's 8-byte Close is read and a Close is written back by hand.
+//!   the client's 8-byte Close is read and a Close is written back by hand;
+//! - `--peer layer`: this crate's `WebSocketLayer` (the echo example's policies: same
+//!   origin, no subprotocol, no extension) and `WebSocketUpgrade` extractor in front of
+//!   the same fastwebsockets echo: beside `fastwebsockets`, it shows what the layer
+//!   costs with everything else equal.
 //!
 //! ```text
-//! cargo run --release --example hyper_peers -- --peer fastwebsockets|bare [--addr HOST:PORT]
+//! cargo run --release --example hyper_peers -- --peer fastwebsockets|bare|layer [--addr HOST:PORT]
 //! ```
 //!
 //! Prints `listening on http://ADDR`; stops on Ctrl-C (SIGINT).
@@ -16,23 +20,48 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
+use axum::extract::FromRequestParts;
+use axum::response::IntoResponse;
+use axum_ws_handshake::{WebSocketLayer, WebSocketUpgrade};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
-use fastwebsockets::{FragmentCollector, OpCode};
+use fastwebsockets::{FragmentCollector, OpCode, Role};
 use http::{Request, Response, StatusCode, header};
 use http_body_util::Empty;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
 use sha1::{Digest, Sha1};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tower::Layer;
 
 #[derive(Clone, Copy)]
 enum Peer {
     FastWebSockets,
     Bare,
+    Layer,
+}
+
+/// The echo loop of the fastwebsockets peers: text and binary frames back, until the
+/// client's Close (which fastwebsockets answers by itself).
+async fn fastwebsockets_loop<S>(socket: fastwebsockets::WebSocket<S>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let mut socket = FragmentCollector::new(socket);
+    while let Ok(frame) = socket.read_frame().await {
+        let echoed = match frame.opcode {
+            OpCode::Close => break,
+            OpCode::Text | OpCode::Binary => socket.write_frame(frame).await,
+            _ => Ok(()),
+        };
+        if echoed.is_err() {
+            break;
+        }
+    }
 }
 
 async fn fastwebsockets_echo(
@@ -47,17 +76,8 @@ async fn fastwebsockets_echo(
         }
     };
     tokio::spawn(async move {
-        let Ok(socket) = upgrade.await else { return };
-        let mut socket = FragmentCollector::new(socket);
-        while let Ok(frame) = socket.read_frame().await {
-            let echoed = match frame.opcode {
-                OpCode::Close => break,
-                OpCode::Text | OpCode::Binary => socket.write_frame(frame).await,
-                _ => Ok(()),
-            };
-            if echoed.is_err() {
-                break;
-            }
+        if let Ok(socket) = upgrade.await {
+            fastwebsockets_loop(socket).await;
         }
     });
     Ok(response)
@@ -100,6 +120,21 @@ async fn bare_101(mut request: Request<Incoming>) -> Result<Response<Empty<Bytes
     Ok(response)
 }
 
+/// The handler behind `WebSocketLayer`: the extractor, then fastwebsockets on the
+/// upgraded connection.
+async fn layer_echo(request: Request<Incoming>) -> Result<axum::response::Response, Infallible> {
+    let (mut parts, _body) = request.into_parts();
+    Ok(
+        match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+            Ok(ws) => ws.on_upgrade(|connection| async move {
+                let socket = fastwebsockets::WebSocket::after_handshake(connection, Role::Server);
+                fastwebsockets_loop(socket).await;
+            }),
+            Err(rejection) => rejection.into_response(),
+        },
+    )
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let mut addr = SocketAddr::from(([127, 0, 0, 1], 3000));
@@ -116,11 +151,12 @@ async fn main() -> ExitCode {
             },
             ("--peer", Some("fastwebsockets")) => peer = Some(Peer::FastWebSockets),
             ("--peer", Some("bare")) => peer = Some(Peer::Bare),
+            ("--peer", Some("layer")) => peer = Some(Peer::Layer),
             _ => peer = None,
         }
     }
     let Some(peer) = peer else {
-        eprintln!("usage: hyper_peers --peer fastwebsockets|bare [--addr HOST:PORT]");
+        eprintln!("usage: hyper_peers --peer fastwebsockets|bare|layer [--addr HOST:PORT]");
         return ExitCode::from(2);
     };
     let listener = match tokio::net::TcpListener::bind(addr).await {
@@ -153,6 +189,13 @@ async fn main() -> ExitCode {
                     Peer::Bare => {
                         builder
                             .serve_connection(io, service_fn(bare_101))
+                            .with_upgrades()
+                            .await
+                    }
+                    Peer::Layer => {
+                        let service = WebSocketLayer::new().layer(tower::service_fn(layer_echo));
+                        builder
+                            .serve_connection(io, TowerToHyperService::new(service))
                             .with_upgrades()
                             .await
                     }

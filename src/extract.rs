@@ -89,10 +89,11 @@ impl WebSocketUpgrade {
     {
         let response = self.response();
         let Self {
-            negotiated,
+            mut negotiated,
             on_upgrade,
             ..
         } = self;
+        negotiated.detach_from_request();
         tokio::spawn(async move {
             if let Ok(upgraded) = on_upgrade.await {
                 callback(UpgradedConnection::new(upgraded, negotiated)).await;
@@ -109,8 +110,7 @@ impl WebSocketUpgrade {
         } else {
             StatusCode::SWITCHING_PROTOCOLS
         };
-        self.negotiated
-            .write_response_headers(response.headers_mut());
+        *response.headers_mut() = self.negotiated.response_headers();
         response
     }
 }

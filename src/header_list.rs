@@ -8,11 +8,17 @@ use http::header::{GetAll, HeaderMap, HeaderName, HeaderValue};
 
 /// The lines of one header, like `HeaderMap::get_all(..).iter()` but `Clone`, so that a
 /// policy can walk a list more than once. Allocates nothing.
+///
+/// A walk looks the header up once: a header is nearly always a single line, so the
+/// first lookup also notes whether there is a second, and only a header of several lines
+/// is looked up again for each further line.
 #[derive(Debug, Clone)]
 pub(crate) struct Lines<'a> {
     headers: &'a HeaderMap,
     name: HeaderName,
     next: usize,
+    /// Known after the first line was read: the header has no second line.
+    single: bool,
 }
 
 impl<'a> Lines<'a> {
@@ -21,6 +27,7 @@ impl<'a> Lines<'a> {
             headers,
             name,
             next: 0,
+            single: false,
         }
     }
 }
@@ -29,8 +36,16 @@ impl<'a> Iterator for Lines<'a> {
     type Item = &'a HeaderValue;
 
     fn next(&mut self) -> Option<&'a HeaderValue> {
-        // Headers are rarely split over more than a line or two: a lookup per line is cheap.
-        let line = self.headers.get_all(&self.name).iter().nth(self.next)?;
+        let line = match self.next {
+            0 => {
+                let mut lines = self.headers.get_all(&self.name).iter();
+                let first = lines.next();
+                self.single = lines.next().is_none();
+                first
+            }
+            _ if self.single => None,
+            n => self.headers.get_all(&self.name).iter().nth(n),
+        }?;
         self.next += 1;
         Some(line)
     }
@@ -73,7 +88,16 @@ impl<'a, I: Iterator<Item = &'a HeaderValue>> Iterator for ListElements<'a, I> {
 
 /// Whether the list header holds `token`, compared ASCII-case-insensitively and whole.
 pub(crate) fn contains_token(values: GetAll<'_, HeaderValue>, token: &str) -> bool {
-    ListElements::new(values.iter()).any(|element| element.eq_ignore_ascii_case(token.as_bytes()))
+    let token = token.as_bytes();
+    debug_assert!(!token.is_empty(), "an empty element is never a token");
+    values.iter().any(|line| {
+        let line = line.as_bytes();
+        // The usual line is the token alone (`Upgrade: websocket`, `Connection: Upgrade`).
+        line.eq_ignore_ascii_case(token)
+            || line
+                .split(|&b| b == b',')
+                .any(|element| trim_ows(element).eq_ignore_ascii_case(token))
+    })
 }
 
 /// Strips optional whitespace (`OWS = *( SP / HTAB )`, RFC 9110 §5.6.3) from both ends.
@@ -121,6 +145,21 @@ mod tests {
             elements(&["keep-alive", "", "Upgrade, x"]),
             ["keep-alive", "Upgrade", "x"]
         );
+    }
+
+    #[test]
+    fn lines_are_walked_whole_by_every_clone() {
+        for lines in [&[][..], &["a"], &["a", "b"], &["a", "b", "c"]] {
+            let headers = map(lines);
+            let walk = Lines::new(&headers, CONNECTION);
+            let once: Vec<_> = walk.clone().map(|l| l.to_str().unwrap()).collect();
+            assert_eq!(once, lines);
+            let mut partly = walk.clone();
+            partly.next();
+            let rest: Vec<_> = partly.clone().map(|l| l.to_str().unwrap()).collect();
+            assert_eq!(rest, lines.get(1..).unwrap_or_default());
+            assert_eq!(walk.count(), lines.len());
+        }
     }
 
     #[test]

@@ -18,21 +18,32 @@ pub(crate) fn is_valid_key(key: &[u8]) -> bool {
     };
     data.len() == 22
         && padding == b"=="
-        && data.iter().all(|&b| sextet(b).is_some())
-        && sextet(data[21]).is_some_and(|last| last & 0b1111 == 0)
+        && data.iter().all(|&b| SEXTET[b as usize] != NOT_BASE64)
+        && SEXTET[data[21] as usize] & 0b1111 == 0
 }
 
-/// The value of a base64 alphabet character (RFC 4648 §4, table 1).
-fn sextet(byte: u8) -> Option<u8> {
-    match byte {
-        b'A'..=b'Z' => Some(byte - b'A'),
-        b'a'..=b'z' => Some(byte - b'a' + 26),
-        b'0'..=b'9' => Some(byte - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
+/// Marks a byte outside the base64 alphabet in [`SEXTET`].
+const NOT_BASE64: u8 = 0xff;
+
+/// The value of each base64 alphabet character (RFC 4648 §4, table 1), [`NOT_BASE64`]
+/// for every other byte: one load per character of the key.
+static SEXTET: [u8; 256] = {
+    let mut table = [NOT_BASE64; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        table[i] = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => NOT_BASE64,
+        };
+        i += 1;
     }
-}
+    table
+};
 
 /// `Sec-WebSocket-Accept` for a client key: base64(SHA-1(key + GUID)), 28 ASCII bytes,
 /// kept on the stack.

@@ -55,9 +55,25 @@ impl Negotiated {
         self.accept.as_ref().map(AcceptKey::as_str)
     }
 
-    /// Writes the headers of the server's handshake response (RFC 6455 §4.2.2 step 5),
-    /// replacing any of the same name.
-    pub(crate) fn write_response_headers(&self, headers: &mut HeaderMap) {
+    /// Copies what still shares the request's memory, before `self` goes with the
+    /// connection for its whole life.
+    ///
+    /// The `Origin` kept here is a slice of the buffer hyper read the request into
+    /// (16 KiB): holding it would keep that buffer alive as long as the connection is
+    /// open. Its few bytes are copied instead.
+    pub(crate) fn detach_from_request(&mut self) {
+        if let Some(origin) = &mut self.origin {
+            if let Ok(copy) = HeaderValue::from_bytes(origin.as_bytes()) {
+                *origin = copy;
+            }
+        }
+    }
+
+    /// The headers of the server's handshake response (RFC 6455 §4.2.2 step 5), in a map
+    /// of their own: a fresh response has no header to replace, so nothing is looked up
+    /// or removed, and the map is allocated once at its final size.
+    pub(crate) fn response_headers(&self) -> HeaderMap {
+        let mut headers = HeaderMap::with_capacity(5);
         if let Some(accept) = &self.accept {
             headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
             headers.insert(CONNECTION, HeaderValue::from_static("upgrade"));
@@ -66,13 +82,12 @@ impl Negotiated {
                 HeaderValue::from_bytes(accept.as_bytes()).expect("base64 is a valid header value"),
             );
         }
-        match &self.protocol {
-            Some(protocol) => headers.insert(SEC_WEBSOCKET_PROTOCOL, protocol.clone()),
-            None => headers.remove(SEC_WEBSOCKET_PROTOCOL),
-        };
-        match self.extensions.header() {
-            Some(extensions) => headers.insert(SEC_WEBSOCKET_EXTENSIONS, extensions.clone()),
-            None => headers.remove(SEC_WEBSOCKET_EXTENSIONS),
-        };
+        if let Some(protocol) = &self.protocol {
+            headers.insert(SEC_WEBSOCKET_PROTOCOL, protocol.clone());
+        }
+        if let Some(extensions) = self.extensions.header() {
+            headers.insert(SEC_WEBSOCKET_EXTENSIONS, extensions.clone());
+        }
+        headers
     }
 }

@@ -184,9 +184,11 @@ pub fn router_with_layer() -> Router {
     router().layer(ws_layer()).with_state(())
 }
 
-/// The layer wrapped around the whole router rather than inside it.
-pub fn layer_around_router() -> BoxService {
-    BoxService::new(ws_layer().layer(router().with_state::<()>(())))
+/// The layer wrapped around the whole router rather than inside it (not boxed, as the
+/// router alone is not).
+pub fn layer_around_router() -> impl Service<Request<Body>, Response = Response, Error = Infallible>
+{
+    ws_layer().layer(router().with_state::<()>(()))
 }
 
 /// Polls a future that never waits (every service here answers at once).
