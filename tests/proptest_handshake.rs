@@ -21,7 +21,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use harness::{OriginChoice, Spec};
 use http::{HeaderName, HeaderValue, Method, Uri, Version};
-use model::{Extensions, Outcome, Preference, Server};
+use model::{Deflate, Extensions, Outcome, Preference, Server};
 use proptest::prelude::*;
 use proptest::sample::select;
 
@@ -194,10 +194,17 @@ fn offer() -> impl Strategy<Value = model::Offer> {
             "x-unoffered",
             "X-Unoffered",
             "a",
+            "permessage-deflate",
+            "Permessage-Deflate",
             "client_max_window_bits",
+            "server_max_window_bits",
             "server_no_context_takeover",
+            "client_no_context_takeover",
+            "8",
             "10",
             "15",
+            "16",
+            "010",
             "!#$%&'*+-.^_`|~",
         ][..],
     )
@@ -206,11 +213,43 @@ fn offer() -> impl Strategy<Value = model::Offer> {
     (token, proptest::collection::vec(param, 0..=3))
 }
 
+/// RFC 7692 offers: permessage-deflate with a subset of its parameters, values valid or
+/// not, sometimes a repeated one, sometimes several offers.
+fn deflate_offers() -> impl Strategy<Value = Vec<u8>> + Clone {
+    let param = select(
+        &[
+            "server_no_context_takeover",
+            "client_no_context_takeover",
+            "server_max_window_bits=8",
+            "server_max_window_bits=10",
+            "server_max_window_bits=15",
+            "client_max_window_bits",
+            "client_max_window_bits=9",
+            "client_max_window_bits=\"12\"",
+            "client_max_window_bits=15",
+            "server_max_window_bits=16",
+            "server_max_window_bits",
+            "client_max_window_bits=010",
+            "x_unknown",
+        ][..],
+    );
+    let offer = proptest::collection::vec(param, 0..=4).prop_map(|params| {
+        let mut offer = "permessage-deflate".to_owned();
+        for param in params {
+            offer.push_str("; ");
+            offer.push_str(param);
+        }
+        offer
+    });
+    proptest::collection::vec(offer, 1..=3).prop_map(|offers| offers.join(", ").into_bytes())
+}
+
 fn extensions() -> impl Strategy<Value = Vec<u8>> + Clone {
     let written = (proptest::collection::vec(offer(), 1..=3), any::<bool>())
         .prop_map(|(offers, quoted)| model::serialize_offers(&offers, quoted).into_bytes());
     prop_oneof![
         16 => written,
+        12 => deflate_offers(),
         2 => pick(&[b"", b" , ,", b"a; x = \"1\\0\" , b"]),
         2 => pick(&[
             b"a b", b"a;", b"a; x=", b"a; x=\"\"", b"a; x=\"1,2\"", b"a; x=\"1", b";x",
@@ -232,7 +271,15 @@ fn server() -> impl Strategy<Value = Server> {
             vec![13, 8, 7],
             vec![8],
         ]),
-        select(&[Extensions::None, Extensions::First, Extensions::Unoffered][..]),
+        select(
+            &[
+                Extensions::None,
+                Extensions::First,
+                Extensions::Unoffered,
+                Extensions::Deflate(Deflate::DEFAULT),
+                Extensions::Deflate(Deflate::STRICT),
+            ][..],
+        ),
     )
         .prop_flat_map(
             |(require_origin, protocols, client, required, versions, extensions)| {
@@ -707,10 +754,19 @@ fn the_generator_covers_every_outcome() {
     let mut runner = TestRunner::deterministic();
     let strategy = spec();
     let mut mix: BTreeMap<String, u32> = BTreeMap::new();
+    let mut deflate = 0;
     let n = 4000;
     for _ in 0..n {
         let spec = strategy.new_tree(&mut runner).unwrap().current();
-        let key = match harness::check(&spec) {
+        let outcome = harness::check(&spec);
+        if let Outcome::Accepted {
+            extensions: Some(extensions),
+            ..
+        } = &outcome
+        {
+            deflate += u32::from(extensions.starts_with("permessage-deflate"));
+        }
+        let key = match outcome {
             Outcome::PassThrough => "pass-through".to_owned(),
             Outcome::Refused(status) => format!("refused {status}"),
             Outcome::Accepted { protocol: None, .. } => "accepted".to_owned(),
@@ -720,7 +776,13 @@ fn the_generator_covers_every_outcome() {
         };
         *mix.entry(key).or_default() += 1;
     }
-    println!("outcomes of {n} generated requests: {mix:?}");
+    println!(
+        "outcomes of {n} generated requests: {mix:?}; {deflate} accepted with permessage-deflate"
+    );
+    assert!(
+        deflate >= n / 400,
+        "only {deflate} accepted permessage-deflate"
+    );
     for outcome in [
         "pass-through",
         "refused 400",

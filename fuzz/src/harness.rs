@@ -13,6 +13,7 @@ use std::task::{Context, Poll, Waker};
 
 use axum::body::Body;
 use axum::response::Response;
+use axum_ws_handshake::deflate::PerMessageDeflate;
 use axum_ws_handshake::policy::{
     AcceptedExtensions, AllowedOrigins, AnyOrigin, ClientPreference, ExtensionPolicy,
     ForwardedSameOrigin, OriginPolicy, SameOrigin, ServerPreference, SubprotocolPolicy,
@@ -107,6 +108,14 @@ impl ExtensionPolicy for ModelExtensions {
             },
             Extensions::Unoffered => {
                 AcceptedExtensions::new(HeaderValue::from_static(model::UNOFFERED))
+            }
+            Extensions::Deflate(config) => {
+                return PerMessageDeflate::new()
+                    .server_max_window_bits(config.server_bits)
+                    .client_max_window_bits(config.client_cap)
+                    .server_no_context_takeover(config.insist)
+                    .client_no_context_takeover(config.insist)
+                    .negotiate(offers, _request);
             }
         })
     }
@@ -255,7 +264,7 @@ pub fn observe(spec: &Spec) -> (Outcome, String) {
                     extensions: negotiated
                         .extensions()
                         .header()
-                        .map(|h| h.to_str().unwrap().to_owned()),
+                        .map(|h| model::canonical_extensions(h.to_str().unwrap())),
                 },
             };
             (outcome, String::new())

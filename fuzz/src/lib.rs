@@ -6,7 +6,7 @@ pub mod model;
 
 use harness::{OriginChoice, Spec};
 use http::{HeaderName, HeaderValue, Method, Uri, Version};
-use model::{Extensions, Preference, Server};
+use model::{Deflate, Extensions, Preference, Server};
 
 /// The subprotocols the server of a decoded input may support, most preferred first.
 const PROTOCOLS: [&str; 3] = ["chat.v2", "chat.v1", "echo"];
@@ -30,11 +30,12 @@ pub fn lines(data: &[u8]) -> Vec<&[u8]> {
 /// ```
 ///
 /// Configuration: byte 0 bits 0–1 the origin policy (0 `SameOrigin`, 1 `AnyOrigin`,
-/// 2 `AllowedOrigins`, 3 `ForwardedSameOrigin`: `X-Forwarded-Host` if byte 1 / 3 is even,
+/// 2 `AllowedOrigins`, 3 `ForwardedSameOrigin`: `X-Forwarded-Host` if byte 1 / 5 is even,
 /// `Forwarded` if odd), bit 2 `require_origin`, bits 3–4 how many of `chat.v2, chat.v1,
 /// echo` the server supports, bit 5 client preference, bit 6 `required`, bit 7 versions
-/// `{13, 8, 7}` instead of `{13}`; byte 1 modulo 3 the extension policy (none, accept
-/// the first offer, accept one never offered).
+/// `{13, 8, 7}` instead of `{13}`; byte 1 modulo 5 the extension policy (none, accept
+/// the first offer, accept one never offered, `PerMessageDeflate` with its defaults or
+/// with [`Deflate::STRICT`]).
 ///
 /// The first line is `METHOD TARGET VERSION` (versions `HTTP/0.9`, `HTTP/1.0`,
 /// `HTTP/1.1`, `HTTP/2`, `HTTP/3`); each following line is `name:value`, one space after
@@ -87,7 +88,7 @@ pub fn decode_request(data: &[u8]) -> Option<Spec> {
         uri,
         headers,
         protocol,
-        origin: match (config & 0b11, extensions / 3 % 2) {
+        origin: match (config & 0b11, extensions / 5 % 2) {
             (0, _) => OriginChoice::Same,
             (1, _) => OriginChoice::Any,
             (2, _) => OriginChoice::List,
@@ -111,10 +112,12 @@ pub fn decode_request(data: &[u8]) -> Option<Spec> {
             } else {
                 vec![13]
             },
-            extensions: match extensions % 3 {
+            extensions: match extensions % 5 {
                 0 => Extensions::None,
                 1 => Extensions::First,
-                _ => Extensions::Unoffered,
+                2 => Extensions::Unoffered,
+                3 => Extensions::Deflate(Deflate::DEFAULT),
+                _ => Extensions::Deflate(Deflate::STRICT),
             },
         },
     })

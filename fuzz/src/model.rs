@@ -42,6 +42,145 @@ pub enum Extensions {
     /// Accepts `x-unoffered` whatever was offered: a buggy policy, answered 500 unless
     /// the client happened to offer it (RFC 6455 §4.2.2 /extensions/).
     Unoffered,
+    /// `PerMessageDeflate` (RFC 7692) with these limits.
+    Deflate(Deflate),
+}
+
+/// A `PerMessageDeflate` configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deflate {
+    /// `server_max_window_bits`, 8..=15.
+    pub server_bits: u8,
+    /// `client_max_window_bits`, 8..=15.
+    pub client_cap: u8,
+    /// `server_no_context_takeover(true)` and `client_no_context_takeover(true)`.
+    pub insist: bool,
+}
+
+impl Deflate {
+    /// `PerMessageDeflate::new()`.
+    pub const DEFAULT: Self = Self {
+        server_bits: 12,
+        client_cap: 15,
+        insist: false,
+    };
+    /// The widest server window, a bounded client window, no context takeover.
+    pub const STRICT: Self = Self {
+        server_bits: 15,
+        client_cap: 10,
+        insist: true,
+    };
+}
+
+/// An RFC 7692 §7.1 offer's parameters.
+struct DeflateOffer {
+    server_no_context_takeover: bool,
+    client_no_context_takeover: bool,
+    server_max_window_bits: Option<u8>,
+    /// `Some(None)`: offered without a value.
+    client_max_window_bits: Option<Option<u8>>,
+}
+
+/// RFC 7692 §7.1.2: "a decimal integer (without leading zeros) in the range of 8 to 15".
+fn window_bits(value: &str) -> Option<u8> {
+    let bits: u8 = value.parse().ok()?;
+    ((8..=15).contains(&bits) && !value.starts_with('0') && value.len() <= 2).then_some(bits)
+}
+
+/// Reads a permessage-deflate offer (RFC 7692 §7): `None` if it is another extension or
+/// must be declined (§7.1: an unknown parameter, a repeated one, an invalid value).
+fn deflate_offer((name, params): &Offer) -> Option<DeflateOffer> {
+    if !name.eq_ignore_ascii_case("permessage-deflate") {
+        return None;
+    }
+    let mut offer = DeflateOffer {
+        server_no_context_takeover: false,
+        client_no_context_takeover: false,
+        server_max_window_bits: None,
+        client_max_window_bits: None,
+    };
+    let mut seen = Vec::new();
+    for (pname, value) in params {
+        let pname = pname.to_ascii_lowercase();
+        if seen.contains(&pname) {
+            return None;
+        }
+        seen.push(pname.clone());
+        match (pname.as_str(), value.as_deref()) {
+            ("server_no_context_takeover", None) => offer.server_no_context_takeover = true,
+            ("client_no_context_takeover", None) => offer.client_no_context_takeover = true,
+            ("server_max_window_bits", Some(v)) => {
+                offer.server_max_window_bits = Some(window_bits(v)?)
+            }
+            ("client_max_window_bits", None) => offer.client_max_window_bits = Some(None),
+            ("client_max_window_bits", Some(v)) => {
+                offer.client_max_window_bits = Some(Some(window_bits(v)?))
+            }
+            _ => return None,
+        }
+    }
+    Some(offer)
+}
+
+/// The response's parameters for an acceptable offer, sorted: RFC 7692 §7.1.1–7.1.2
+/// under the limits of `config`, with the crate's choices where the RFC allows several
+/// (documented on `PerMessageDeflate`): the server announces a window below 15 even when
+/// not asked; a bounded client window needs the offer's `client_max_window_bits`; a
+/// `*_no_context_takeover` offered is sent back.
+fn deflate_response(
+    offer: &DeflateOffer,
+    config: Deflate,
+) -> Option<Vec<(String, Option<String>)>> {
+    let mut params = Vec::new();
+    // §7.1.1.1: must be sent back if offered; may be sent unasked.
+    if offer.server_no_context_takeover || config.insist {
+        params.push(("server_no_context_takeover".to_owned(), None));
+    }
+    // §7.1.1.2: the server may send it unasked.
+    if offer.client_no_context_takeover || config.insist {
+        params.push(("client_no_context_takeover".to_owned(), None));
+    }
+    // §7.1.2.1: if offered, the response carries a value no larger.
+    match offer.server_max_window_bits {
+        Some(offered) => params.push((
+            "server_max_window_bits".to_owned(),
+            Some(offered.min(config.server_bits).to_string()),
+        )),
+        None if config.server_bits < 15 => params.push((
+            "server_max_window_bits".to_owned(),
+            Some(config.server_bits.to_string()),
+        )),
+        None => {}
+    }
+    // §7.1.2.2: only if offered, with a value no larger than an offered one.
+    match offer.client_max_window_bits {
+        None if config.client_cap < 15 => return None,
+        None => {}
+        Some(None) if config.client_cap < 15 => params.push((
+            "client_max_window_bits".to_owned(),
+            Some(config.client_cap.to_string()),
+        )),
+        Some(None) => {}
+        Some(Some(offered)) if config.client_cap < offered => params.push((
+            "client_max_window_bits".to_owned(),
+            Some(config.client_cap.to_string()),
+        )),
+        Some(Some(_)) => {}
+    }
+    params.sort();
+    Some(params)
+}
+
+/// An extension response header in a canonical form: parsed, parameters sorted, written
+/// back. Two responses that say the same are equal in this form.
+pub fn canonical_extensions(header: &str) -> String {
+    let Some(mut offers) = extension_offers([header.as_bytes()]) else {
+        return format!("<malformed: {header}>");
+    };
+    for (_, params) in &mut offers {
+        params.sort();
+    }
+    serialize_offers(&offers, false)
 }
 
 /// The name the [`Extensions::Unoffered`] policy accepts.
@@ -429,6 +568,10 @@ pub fn expect(
     let extensions = match server.extensions {
         Extensions::None => None,
         Extensions::First => extension_offers.first().map(|(name, _)| name.clone()),
+        Extensions::Deflate(config) => extension_offers
+            .iter()
+            .find_map(|offer| deflate_response(&deflate_offer(offer)?, config))
+            .map(|params| serialize_offers(&[("permessage-deflate".to_owned(), params)], false)),
         Extensions::Unoffered => {
             if !extension_offers
                 .iter()
