@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Every figure of docs/PERFORMANCE.md, in one run (~10 min on 2 cores):
+#   1. instruction counts under callgrind: the handshake beside its SHA-1 + base64 floor,
+#      and a plain GET through a router with and without the layer;
+#   2. the same cases timed (divan);
+#   3. end to end over loopback against axum's built-in upgrade, fastwebsockets and a
+#      bare hyper 101: handshakes/s, server CPU and instructions per handshake, memory
+#      per idle connection.
+# Needs valgrind (apt-get install valgrind) for 1 and 3's instruction counts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo bench --bench instructions
+cargo bench --bench handshake
+bash benches/e2e.sh
