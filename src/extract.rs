@@ -96,7 +96,9 @@ impl WebSocketUpgrade {
         negotiated.detach_from_request();
         tokio::spawn(async move {
             if let Ok(upgraded) = on_upgrade.await {
-                callback(UpgradedConnection::new(upgraded, negotiated)).await;
+                // Boxed: the codec's future is large (1.7 KB for tokio-tungstenite's), and
+                // tokio copies a task's future several times as it spawns and finishes it.
+                Box::pin(callback(UpgradedConnection::new(upgraded, negotiated))).await;
             }
         });
         response
