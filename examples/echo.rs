@@ -16,6 +16,8 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -190,12 +192,28 @@ async fn serve(listener: tokio::net::TcpListener, app: Router) {
             }
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone());
         let builder = builder.clone();
+        let app = app.clone();
         tokio::spawn(async move {
-            let _ = builder
-                .serve_connection_with_upgrades(TokioIo::new(stream), service)
-                .await;
+            // The header read timeout starts only once hyper-util has seen the first bytes
+            // (it reads them to tell HTTP/1.1 from HTTP/2): a connection that sends nothing,
+            // or stalls in the HTTP/2 preface, needs a deadline for its first request too.
+            let first_request = Arc::new(AtomicBool::new(false));
+            let seen = Arc::clone(&first_request);
+            let service =
+                TowerToHyperService::new(tower::util::MapRequest::new(app, move |request| {
+                    seen.store(true, Ordering::Relaxed);
+                    request
+                }));
+            let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+            tokio::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => return,
+                () = tokio::time::sleep(HEADER_READ_TIMEOUT) => {}
+            }
+            if first_request.load(Ordering::Relaxed) {
+                let _ = connection.await;
+            }
         });
     }
 }
