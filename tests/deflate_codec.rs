@@ -1,8 +1,8 @@
 //! The data path of permessage-deflate, checked on the wire with a raw client that
 //! compresses and decompresses with explicit windows (RFC 7692 §7.2): compressed round
 //! trips both ways, the window the server announced, context takeover, uncompressed
-//! messages on a deflate connection, large and fragmented messages, and RSV1 where
-//! RFC 7692 §6.1 forbids it.
+//! messages on a deflate connection, large and fragmented messages, RSV1 where
+//! RFC 7692 §6.1 forbids it, and deflate over an HTTP/2 stream (RFC 8441).
 #![cfg(feature = "deflate")]
 
 mod deflate_util;
@@ -286,4 +286,91 @@ async fn a_corrupt_compressed_message_fails_the_connection() {
     conn.send_frame(true, true, BINARY, &[0xff, 0xff, 0xff])
         .await;
     conn.expect_failure(&[1002, 1007, 1011]).await;
+}
+
+#[tokio::test]
+async fn rfc8441_deflate_over_http2_round_trips_and_closes() {
+    use axum::http::{Method, Request, header};
+    use http_body_util::Empty;
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto;
+    use hyper_util::service::TowerToHyperService;
+
+    // h2c with extended CONNECT enabled (RFC 8441 §3).
+    let app = Router::new()
+        .route("/echo", any(echo))
+        .layer(WebSocketLayer::new().extensions(PerMessageDeflate::new()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http2()
+            .timer(TokioTimer::new())
+            .enable_connect_protocol();
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            let service = TowerToHyperService::new(app.clone());
+            let builder = builder.clone();
+            tokio::spawn(async move {
+                let _ = builder
+                    .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut client, connection) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
+        .timer(TokioTimer::new())
+        .handshake(TokioIo::new(tcp))
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    // The server's SETTINGS (with ENABLE_CONNECT_PROTOCOL) arrive before any response.
+    let probe = Request::get(format!("http://{addr}/"))
+        .body(Empty::<axum::body::Bytes>::new())
+        .unwrap();
+    let _ = client.send_request(probe).await.unwrap();
+
+    let request = Request::builder()
+        .method(Method::CONNECT)
+        .uri(format!("http://{addr}/echo"))
+        .extension(hyper::ext::Protocol::from_static("websocket"))
+        .header(header::SEC_WEBSOCKET_VERSION, "13")
+        .header(
+            header::SEC_WEBSOCKET_EXTENSIONS,
+            "permessage-deflate; client_max_window_bits",
+        )
+        .body(Empty::new())
+        .unwrap();
+    let response = client.send_request(request).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()[header::SEC_WEBSOCKET_EXTENSIONS],
+        "permessage-deflate; server_max_window_bits=12"
+    );
+    let upgraded = hyper::upgrade::on(response).await.unwrap();
+    let mut conn = Conn::new(TokioIo::new(upgraded));
+
+    let mut deflate = Deflater::new(15);
+    let mut inflate = Inflater::new(12);
+    for i in 0..3 {
+        let message = text(i);
+        conn.send_frame(true, true, TEXT, &deflate.compress(&message))
+            .await;
+        let (rsv1, _, payload) = conn.read_message().await;
+        assert!(rsv1);
+        assert_eq!(inflate.inflate(&payload).unwrap(), message);
+    }
+    // The close handshake: the server's Close reaches us before the stream ends.
+    conn.send_frame(true, false, deflate_util::CLOSE, &1000u16.to_be_bytes())
+        .await;
+    let close = conn.read_frame().await.expect("the server's Close");
+    assert_eq!(close.opcode, deflate_util::CLOSE);
+    assert_eq!(close.payload[..2], 1000u16.to_be_bytes());
+    assert!(
+        conn.read_frame().await.is_none(),
+        "the stream ends after the Close"
+    );
 }

@@ -14,7 +14,7 @@ use axum_ws_handshake::WebSocketUpgrade;
 use axum_ws_handshake::deflate::DeflateWebSocket;
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress};
 use futures_util::{SinkExt, StreamExt};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::timeout;
 
@@ -92,10 +92,7 @@ pub async fn handshake(addr: SocketAddr, extensions: &[&str]) -> Answer {
         .expect("connect timed out")
         .expect("connect");
     stream.write_all(request.as_bytes()).await.expect("write");
-    let mut conn = Conn {
-        stream,
-        buf: Vec::new(),
-    };
+    let mut conn = Conn::new(stream);
     let head = conn.read_head().await;
     let mut lines = head.split("\r\n");
     let status = lines
@@ -123,13 +120,25 @@ pub struct Frame {
     pub payload: Vec<u8>,
 }
 
+/// A byte stream a WebSocket runs on: TCP, or an HTTP/2 stream.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
 /// A client connection after the handshake.
 pub struct Conn {
-    stream: TcpStream,
+    stream: Box<dyn Io>,
     buf: Vec<u8>,
 }
 
 impl Conn {
+    /// A connection on `stream`, whose handshake is done.
+    pub fn new(stream: impl Io + 'static) -> Self {
+        Self {
+            stream: Box::new(stream),
+            buf: Vec::new(),
+        }
+    }
+
     async fn fill(&mut self) -> bool {
         let mut chunk = [0u8; 16 * 1024];
         let n = timeout(TIMEOUT, self.stream.read(&mut chunk))
