@@ -6,6 +6,9 @@
 //! cargo bench --bench instructions -- micro   # cases whose name contains "micro"
 //! ```
 //!
+//! Run without `--bench` (as `cargo test --all-targets` does), it only checks that every
+//! case runs.
+//!
 //! The bench runs itself under `valgrind --tool=callgrind` once per case and count,
 //! collecting only inside `measured` (`--toggle-collect`), where the prepared requests go
 //! through the service one after another; request construction and response drops are
@@ -49,6 +52,18 @@ fn main() -> ExitCode {
     }
     // `cargo bench` passes `--bench`; anything else is a filter.
     let filter = args.iter().find(|a| !a.starts_with("--"));
+    if !args.iter().any(|a| a == "--bench") {
+        // `cargo test --all-targets` runs bench targets without `--bench`: check that
+        // every case runs, natively and briefly, as divan does, and measure nothing.
+        for case in CASES {
+            run(case, 2);
+        }
+        println!(
+            "{} cases ran once; `cargo bench` counts instructions",
+            CASES.len()
+        );
+        return ExitCode::SUCCESS;
+    }
     if Command::new("valgrind").arg("--version").output().is_err() {
         println!("valgrind not found: instruction counts skipped (apt-get install valgrind)");
         return ExitCode::SUCCESS;
