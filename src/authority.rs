@@ -1,50 +1,101 @@
 //! `Host` and origin authorities: `host [ ":" port ]` (RFC 3986 §3.2.2–3.2.3), as RFC 9112
 //! §3.2 requires of `Host` and RFC 6454 §6.2 serializes in `Origin`.
+//!
+//! Read on every handshake (`Host` by the reader, `Host` and `Origin` again by the
+//! same-origin check), so in one pass over the bytes with a lookup table.
+
+/// `unreserved / sub-delims` of RFC 3986 §2.2–2.3: the bytes of a `reg-name` besides
+/// percent-encodings.
+static REG_NAME: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        table[i] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+            );
+        i += 1;
+    }
+    table
+};
 
 /// Splits `host[:port]` and checks both against RFC 3986: the host a bracketed IP literal
 /// or a non-empty reg-name / IPv4 address, the port digits. `None` if it is not one.
 ///
 /// An empty port (`example.com:`) is allowed by the grammar and read as no port.
 pub(crate) fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
-    let (host, port) = if authority.starts_with('[') {
-        let end = authority.find(']')?;
-        let (host, rest) = authority.split_at(end + 1);
-        match rest {
-            "" => (host, None),
-            _ => (host, Some(rest.strip_prefix(':')?)),
+    let bytes = authority.as_bytes();
+    let host_len = if bytes.first() == Some(&b'[') {
+        let close = bytes.iter().position(|&b| b == b']')?;
+        if !is_ip_literal(&authority[1..close]) {
+            return None;
         }
+        close + 1
     } else {
-        match authority.split_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (authority, None),
-        }
+        reg_name_len(bytes)?
     };
-    if !is_host(host) {
-        return None;
-    }
-    let port = match port {
-        None | Some("") => None,
-        Some(digits) if digits.bytes().all(|b| b.is_ascii_digit()) => Some(digits.parse().ok()?),
-        Some(_) => return None,
+    let port = match &bytes[host_len..] {
+        [] | [b':'] => None,
+        [b':', digits @ ..] => Some(port(digits)?),
+        _ => return None,
     };
-    Some((host, port))
+    Some((&authority[..host_len], port))
 }
 
-/// `host = IP-literal / IPv4address / reg-name`, non-empty (a WebSocket server has an
-/// authority: RFC 6455 §4.2.1 item 2).
-fn is_host(host: &str) -> bool {
-    if let Some(literal) = host.strip_prefix('[') {
-        return literal.strip_suffix(']').is_some_and(is_ip_literal);
+/// The length of the non-empty `reg-name` (IPv4 addresses are reg-names too) that starts
+/// `bytes` and ends at its end or at a `:`; `None` if a byte on the way may not be in one.
+fn reg_name_len(bytes: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    loop {
+        // The run of plain bytes, then what ended it.
+        i += bytes[i..]
+            .iter()
+            .position(|&b| !REG_NAME[usize::from(b)])
+            .unwrap_or(bytes.len() - i);
+        match bytes.get(i) {
+            None | Some(b':') => break,
+            // pct-encoded = "%" HEXDIG HEXDIG
+            Some(b'%') => {
+                let hex = bytes.get(i + 1..i + 3)?;
+                if !hex.iter().all(u8::is_ascii_hexdigit) {
+                    return None;
+                }
+                i += 3;
+            }
+            Some(_) => return None,
+        }
     }
-    // reg-name = *( unreserved / pct-encoded / sub-delims ); IPv4 addresses are reg-names too.
-    let bytes = host.as_bytes();
-    !bytes.is_empty()
-        && bytes.iter().enumerate().all(|(i, &b)| match b {
-            b'%' => bytes
-                .get(i + 1..i + 3)
-                .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit)),
-            _ => b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=".contains(&b),
-        })
+    (i > 0).then_some(i)
+}
+
+/// `port = *DIGIT`, non-empty here, as a TCP port.
+fn port(digits: &[u8]) -> Option<u16> {
+    let mut port: u32 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        port = port * 10 + u32::from(d - b'0');
+        if port > u32::from(u16::MAX) {
+            return None;
+        }
+    }
+    u16::try_from(port).ok()
 }
 
 /// The inside of `IP-literal = "[" ( IPv6address / IPvFuture ) "]"`.

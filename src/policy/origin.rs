@@ -70,7 +70,10 @@ impl OriginPolicy for SameOrigin {
                 _ => return false,
             },
         };
-        origin.is_at(authority)
+        // A browser's usual handshake: `Host` spelled as the origin's authority, which
+        // `parse` has just checked. Anything else is split and compared part by part.
+        (origin.authority.eq_ignore_ascii_case(authority) && origin.port().is_some())
+            || origin.is_at(authority)
     }
 }
 
@@ -438,23 +441,30 @@ impl fmt::Debug for AllowedOrigins {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct SerializedOrigin<'a> {
     scheme: &'a str,
+    /// `host[:port]` as written.
+    authority: &'a str,
     host: &'a str,
     explicit_port: Option<u16>,
 }
 
 impl<'a> SerializedOrigin<'a> {
     fn parse(origin: &'a str) -> Option<Self> {
-        let (scheme, authority) = origin.split_once("://")?;
-        let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-            && scheme
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
-        if !scheme_ok || authority.contains(['/', '?', '#', '@']) {
+        // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then "://" and an
+        // authority, which `split_host_port` checks whole: a path, query, fragment or
+        // userinfo (`/ ? # @`) is no part of an origin's host or port and refuses it.
+        let bytes = origin.as_bytes();
+        let scheme_len = bytes
+            .iter()
+            .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')))?;
+        if !bytes.first().is_some_and(u8::is_ascii_alphabetic) {
             return None;
         }
+        let (scheme, rest) = origin.split_at(scheme_len);
+        let authority = rest.strip_prefix("://")?;
         let (host, explicit_port) = split_host_port(authority)?;
         Some(Self {
             scheme,
+            authority,
             host,
             explicit_port,
         })
