@@ -14,7 +14,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use http::header::{GetAll, HeaderMap, HeaderName, HeaderValue};
+use http::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::header_list::Lines;
 use crate::token::is_tchar;
@@ -24,12 +24,13 @@ use crate::token::is_tchar;
 pub(crate) struct Malformed;
 
 /// Checks every line of `Sec-WebSocket-Extensions` against the grammar.
-pub(crate) fn validate(values: GetAll<'_, HeaderValue>) -> Result<(), Malformed> {
+pub(crate) fn validate<'v>(
+    values: impl IntoIterator<Item = &'v HeaderValue>,
+) -> Result<(), Malformed> {
     for line in values {
         let mut rest = line.as_bytes();
-        while let Some((_, mut params)) = next_extension(&mut rest)? {
-            while next_param(&mut params)?.is_some() {}
-        }
+        // Reading an extension reads (and so checks) its parameters.
+        while next_extension(&mut rest)?.is_some() {}
     }
     Ok(())
 }
@@ -45,11 +46,13 @@ pub struct ExtensionOffers<'a> {
 
 impl<'a> ExtensionOffers<'a> {
     /// The offers in `headers[name]`.
-    pub(crate) fn new(headers: &'a HeaderMap, name: HeaderName) -> Self {
-        Self {
-            lines: Lines::new(headers, name),
-            rest: &[],
-        }
+    pub(crate) fn new(headers: &'a HeaderMap, name: &'a HeaderName) -> Self {
+        Self::from_lines(Lines::new(headers, name))
+    }
+
+    /// The offers in the lines of one header.
+    pub(crate) fn from_lines(lines: Lines<'a>) -> Self {
+        Self { lines, rest: &[] }
     }
 }
 
@@ -292,7 +295,7 @@ mod tests {
     fn offers(lines: &[&str]) -> Result<Vec<String>, Malformed> {
         let map = headers(lines);
         validate(map.get_all(SEC_WEBSOCKET_EXTENSIONS))?;
-        Ok(ExtensionOffers::new(&map, SEC_WEBSOCKET_EXTENSIONS)
+        Ok(ExtensionOffers::new(&map, &SEC_WEBSOCKET_EXTENSIONS)
             .map(|offer| {
                 let mut s = offer.name().to_owned();
                 for p in offer.params() {
@@ -343,7 +346,7 @@ mod tests {
     #[test]
     fn params_keep_order_and_duplicates() {
         let map = headers(&["d; a=1; a=2; b"]);
-        let offer = ExtensionOffers::new(&map, SEC_WEBSOCKET_EXTENSIONS)
+        let offer = ExtensionOffers::new(&map, &SEC_WEBSOCKET_EXTENSIONS)
             .next()
             .unwrap();
         let params: Vec<_> = offer

@@ -9,25 +9,30 @@ use http::header::{GetAll, HeaderMap, HeaderName, HeaderValue};
 /// The lines of one header, like `HeaderMap::get_all(..).iter()` but `Clone`, so that a
 /// policy can walk a list more than once. Allocates nothing.
 ///
-/// A walk looks the header up once: a header is nearly always a single line, so the
-/// first lookup also notes whether there is a second, and only a header of several lines
-/// is looked up again for each further line.
+/// The header is looked up once, when made: a header is nearly always a single line, so
+/// that lookup keeps the first line and notes whether there is a second; walks (and
+/// walks of clones) read the map again only for a header of several lines.
 #[derive(Debug, Clone)]
 pub(crate) struct Lines<'a> {
     headers: &'a HeaderMap,
-    name: HeaderName,
+    name: &'a HeaderName,
+    first: Option<&'a HeaderValue>,
+    /// The header has a second line.
+    more: bool,
     next: usize,
-    /// Known after the first line was read: the header has no second line.
-    single: bool,
 }
 
 impl<'a> Lines<'a> {
-    pub(crate) fn new(headers: &'a HeaderMap, name: HeaderName) -> Self {
+    pub(crate) fn new(headers: &'a HeaderMap, name: &'a HeaderName) -> Self {
+        let mut lines = headers.get_all(name).iter();
+        let first = lines.next();
+        let more = lines.next().is_some();
         Self {
             headers,
             name,
+            first,
+            more,
             next: 0,
-            single: false,
         }
     }
 }
@@ -37,14 +42,9 @@ impl<'a> Iterator for Lines<'a> {
 
     fn next(&mut self) -> Option<&'a HeaderValue> {
         let line = match self.next {
-            0 => {
-                let mut lines = self.headers.get_all(&self.name).iter();
-                let first = lines.next();
-                self.single = lines.next().is_none();
-                first
-            }
-            _ if self.single => None,
-            n => self.headers.get_all(&self.name).iter().nth(n),
+            0 => self.first,
+            _ if !self.more => None,
+            n => self.headers.get_all(self.name).iter().nth(n),
         }?;
         self.next += 1;
         Some(line)
@@ -86,18 +86,30 @@ impl<'a, I: Iterator<Item = &'a HeaderValue>> Iterator for ListElements<'a, I> {
     }
 }
 
-/// Whether the list header holds `token`, compared ASCII-case-insensitively and whole.
+/// Whether the list header holds `token` (given in lowercase), compared
+/// ASCII-case-insensitively and whole.
 pub(crate) fn contains_token(values: GetAll<'_, HeaderValue>, token: &str) -> bool {
     let token = token.as_bytes();
     debug_assert!(!token.is_empty(), "an empty element is never a token");
+    debug_assert!(!token.iter().any(u8::is_ascii_uppercase));
     values.iter().any(|line| {
         let line = line.as_bytes();
         // The usual line is the token alone (`Upgrade: websocket`, `Connection: Upgrade`).
-        line.eq_ignore_ascii_case(token)
+        eq_lowercase(line, token)
             || line
                 .split(|&b| b == b',')
-                .any(|element| trim_ows(element).eq_ignore_ascii_case(token))
+                .any(|element| eq_lowercase(trim_ows(element), token))
     })
+}
+
+/// `bytes.eq_ignore_ascii_case(lowercase)` for a `lowercase` known to be so: one side
+/// to fold instead of two.
+fn eq_lowercase(bytes: &[u8], lowercase: &[u8]) -> bool {
+    bytes.len() == lowercase.len()
+        && bytes
+            .iter()
+            .zip(lowercase)
+            .all(|(&b, &l)| b.to_ascii_lowercase() == l)
 }
 
 /// Strips optional whitespace (`OWS = *( SP / HTAB )`, RFC 9110 §5.6.3) from both ends.
@@ -127,7 +139,7 @@ mod tests {
 
     fn elements(lines: &[&str]) -> Vec<String> {
         let headers = map(lines);
-        ListElements::new(Lines::new(&headers, CONNECTION))
+        ListElements::new(Lines::new(&headers, &CONNECTION))
             .map(|e| String::from_utf8(e.to_vec()).unwrap())
             .collect()
     }
@@ -151,7 +163,7 @@ mod tests {
     fn lines_are_walked_whole_by_every_clone() {
         for lines in [&[][..], &["a"], &["a", "b"], &["a", "b", "c"]] {
             let headers = map(lines);
-            let walk = Lines::new(&headers, CONNECTION);
+            let walk = Lines::new(&headers, &CONNECTION);
             let once: Vec<_> = walk.clone().map(|l| l.to_str().unwrap()).collect();
             assert_eq!(once, lines);
             let mut partly = walk.clone();

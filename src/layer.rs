@@ -278,7 +278,7 @@ where
             },
         }
 
-        let offers = Subprotocols::new(&parts.headers);
+        let offers = Subprotocols::from_lines(handshake.protocols);
         // §4.2.2 /subprotocol/: a value the client offered, or none at all.
         let protocol = self
             .subprotocol
@@ -289,7 +289,7 @@ where
             return Err(HandshakeError::NoMatchingSubprotocol);
         }
 
-        let offers = ExtensionOffers::new(&parts.headers, SEC_WEBSOCKET_EXTENSIONS);
+        let offers = ExtensionOffers::from_lines(handshake.extensions);
         let extensions = self.extensions.negotiate(offers.clone(), parts)?;
         if let Some(accepted) = extensions.header() {
             // §4.2.2 /extensions/: "Extensions not listed by the client MUST NOT be listed."
@@ -298,7 +298,7 @@ where
             extension_header::validate(map.get_all(SEC_WEBSOCKET_EXTENSIONS))
                 .map_err(|_| HandshakeError::ExtensionNotOffered)?;
             let all_offered =
-                ExtensionOffers::new(&map, SEC_WEBSOCKET_EXTENSIONS).all(|accepted| {
+                ExtensionOffers::new(&map, &SEC_WEBSOCKET_EXTENSIONS).all(|accepted| {
                     offers
                         .clone()
                         .any(|offer| offer.name().eq_ignore_ascii_case(accepted.name()))

@@ -83,7 +83,7 @@ pub use sockudo_ws;
 pub use tokio_tungstenite;
 #[cfg(feature = "tungstenite")]
 pub use tungstenite::WebSocket;
-pub use upgraded::UpgradedConnection;
+pub use upgraded::{PendingUpgrade, UpgradedConnection};
 
 /// Entry points for the fuzz targets in `fuzz/` and the property tests: the private
 /// parsers, callable on arbitrary input. Not part of the API; may change at any time.
@@ -117,7 +117,7 @@ pub mod __private_fuzz {
     ) -> Option<Vec<(String, Vec<(String, Option<String>)>)>> {
         let map = headers(SEC_WEBSOCKET_EXTENSIONS, lines);
         crate::extension_header::validate(map.get_all(SEC_WEBSOCKET_EXTENSIONS)).ok()?;
-        let offers = crate::ExtensionOffers::new(&map, SEC_WEBSOCKET_EXTENSIONS);
+        let offers = crate::ExtensionOffers::new(&map, &SEC_WEBSOCKET_EXTENSIONS);
         Some(
             offers
                 .map(|offer| {

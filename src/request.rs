@@ -10,7 +10,7 @@ use http::{Extensions, HeaderMap, HeaderValue, Method, Version};
 
 use crate::HandshakeError;
 use crate::authority::split_host_port;
-use crate::header_list::{contains_token, trim_ows};
+use crate::header_list::{Lines, contains_token, trim_ows};
 use crate::policy::{Subprotocols, SupportedVersions};
 use crate::{extension_header, key};
 
@@ -57,6 +57,10 @@ pub(crate) struct ClientHandshake<'a> {
     pub(crate) key: Option<&'a [u8]>,
     pub(crate) version: u8,
     pub(crate) origin: Option<&'a HeaderValue>,
+    /// `Sec-WebSocket-Protocol`, a valid `1#token` list (or absent).
+    pub(crate) protocols: Lines<'a>,
+    /// `Sec-WebSocket-Extensions`, a valid `extension-list` (or absent).
+    pub(crate) extensions: Lines<'a>,
 }
 
 impl<'a> ClientHandshake<'a> {
@@ -115,17 +119,21 @@ impl<'a> ClientHandshake<'a> {
             at_most_one(headers.get_all(ORIGIN)).map_err(|_| HandshakeError::DuplicateOrigin)?;
 
         // §4.3: Sec-WebSocket-Protocol-Client = 1#token.
-        if !Subprotocols::validate(headers.get_all(SEC_WEBSOCKET_PROTOCOL)) {
+        let protocols = Lines::new(headers, &SEC_WEBSOCKET_PROTOCOL);
+        if !Subprotocols::validate(protocols.clone()) {
             return Err(HandshakeError::InvalidProtocolHeader);
         }
         // §9.1: extension-list.
-        extension_header::validate(headers.get_all(SEC_WEBSOCKET_EXTENSIONS))
+        let extensions = Lines::new(headers, &SEC_WEBSOCKET_EXTENSIONS);
+        extension_header::validate(extensions.clone())
             .map_err(|_| HandshakeError::InvalidExtensionsHeader)?;
 
         Ok(Self {
             key,
             version,
             origin,
+            protocols,
+            extensions,
         })
     }
 }

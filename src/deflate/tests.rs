@@ -16,7 +16,7 @@ fn first_offer(policy: &PerMessageDeflate, line: &str) -> Result<DeflateParams, 
         SEC_WEBSOCKET_EXTENSIONS,
         HeaderValue::from_str(line).unwrap(),
     );
-    let offer = ExtensionOffers::new(&map, SEC_WEBSOCKET_EXTENSIONS)
+    let offer = ExtensionOffers::new(&map, &SEC_WEBSOCKET_EXTENSIONS)
         .next()
         .expect("one offer");
     policy.accept(&offer)

@@ -3,7 +3,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use http::header::{GetAll, HeaderMap, HeaderValue, SEC_WEBSOCKET_PROTOCOL};
+use http::header::HeaderValue;
+#[cfg(test)]
+use http::header::{HeaderMap, SEC_WEBSOCKET_PROTOCOL};
 
 use crate::header_list::{Lines, ListElements};
 use crate::token::is_token;
@@ -53,15 +55,21 @@ pub struct Subprotocols<'a> {
 
 impl<'a> Subprotocols<'a> {
     /// The offers in the request's headers.
+    #[cfg(test)]
     pub(crate) fn new(headers: &'a HeaderMap) -> Self {
+        Self::from_lines(Lines::new(headers, &SEC_WEBSOCKET_PROTOCOL))
+    }
+
+    /// The offers in the lines of `Sec-WebSocket-Protocol`.
+    pub(crate) fn from_lines(lines: Lines<'a>) -> Self {
         Self {
-            elements: ListElements::new(Lines::new(headers, SEC_WEBSOCKET_PROTOCOL)),
+            elements: ListElements::new(lines),
         }
     }
 
     /// Whether every element of the header is a token (RFC 6455 §4.3, `1#token`).
-    pub(crate) fn validate(values: GetAll<'_, HeaderValue>) -> bool {
-        ListElements::new(values.iter()).all(is_token)
+    pub(crate) fn validate<'v>(lines: impl Iterator<Item = &'v HeaderValue>) -> bool {
+        ListElements::new(lines).all(is_token)
     }
 
     /// Whether the client offered exactly `protocol`.
@@ -285,9 +293,9 @@ mod tests {
     fn rfc6455_4_3_protocol_elements_must_be_tokens() {
         let mut map = HeaderMap::new();
         map.append(HEADER, HeaderValue::from_static("chat, , v2"));
-        assert!(Subprotocols::validate(map.get_all(HEADER)));
+        assert!(Subprotocols::validate(map.get_all(HEADER).iter()));
         map.append(HEADER, HeaderValue::from_static("a b"));
-        assert!(!Subprotocols::validate(map.get_all(HEADER)));
+        assert!(!Subprotocols::validate(map.get_all(HEADER).iter()));
         assert!(ServerPreference::try_new(["ok", "not ok"]).is_err());
         assert!(ServerPreference::try_new([""]).is_err());
     }
