@@ -1,6 +1,6 @@
 //! Wall-clock benches (divan): the handshake beside its SHA-1 + base64 floor, and a plain
 //! GET through a router with and without the layer. Requests are built outside the
-//! timed loop; responses are dropped outside it.
+//! timed loop; responses and the spent requests are dropped outside it.
 //!
 //! ```text
 //! cargo bench --bench handshake
@@ -11,10 +11,15 @@
 
 mod common;
 
+use std::convert::Infallible;
 use std::hint::black_box;
 
+use axum::body::Body;
+use axum::response::Response;
 use divan::Bencher;
+use http::Request;
 use tokio::runtime::Runtime;
+use tower::Service;
 
 fn main() {
     divan::main();
@@ -49,22 +54,33 @@ mod micro {
         common::accept_floor(black_box(b"dGhlIHNhbXBsZSBub25jZQ=="))
     }
 
-    fn bench(bencher: Bencher, mut service: common::BoxService) {
+    fn bench<S>(bencher: Bencher, mut service: S)
+    where
+        S: Service<Request<Body>, Response = Response, Error = Infallible>,
+    {
         let runtime = runtime();
         let _entered = runtime.enter();
         bencher
             .with_inputs(|| {
                 drain(&runtime);
+                // Frees the requests of the last sample outside the timed section.
+                common::reserve_spent(4096);
                 common::chrome()
             })
             .bench_local_values(|request| common::call(&mut service, request));
     }
 
     /// The layer's whole work on Chrome's handshake: read, validate, negotiate, the
-    /// extractor, the 101 with its headers, the hand-off task spawned.
+    /// extractor, the 101 with its headers (`accept`).
     #[divan::bench]
     fn layer_handshake(bencher: Bencher) {
         bench(bencher, common::layer_handshake());
+    }
+
+    /// The same answered with `on_upgrade`: the hand-off task spawned too.
+    #[divan::bench]
+    fn layer_handshake_spawned(bencher: Bencher) {
+        bench(bencher, common::layer_handshake_spawned());
     }
 
     /// The layer's service alone: read, validate, negotiate.

@@ -33,7 +33,9 @@ const LARGE: u64 = 6_000;
 /// The cases, by name; `measure` runs each.
 const CASES: &[&str] = &[
     "micro/floor_sha1_base64",
+    "micro/harness",
     "micro/layer_handshake",
+    "micro/layer_handshake_spawned",
     "micro/layer_negotiate",
     "micro/axum_builtin",
     "pass_through/router_without_layer",
@@ -87,6 +89,19 @@ fn main() -> ExitCode {
     };
     println!();
     ratio("micro/layer_handshake", "micro/floor_sha1_base64");
+    // The same without the bench's plumbing (calling a service, polling its future,
+    // keeping the spent request), which any request pays and the floor does not.
+    if let (Some(layer), Some(harness), Some(floor)) = (
+        get("micro/layer_handshake"),
+        get("micro/harness"),
+        get("micro/floor_sha1_base64"),
+    ) {
+        println!(
+            "(micro/layer_handshake - micro/harness) / micro/floor_sha1_base64 = {:.3}",
+            (layer - harness) / floor
+        );
+    }
+    ratio("micro/layer_handshake_spawned", "micro/floor_sha1_base64");
     ratio("micro/layer_negotiate", "micro/floor_sha1_base64");
     ratio("micro/axum_builtin", "micro/floor_sha1_base64");
     ratio(
@@ -166,7 +181,9 @@ fn run(case: &str, count: u64) {
     };
     match name {
         "layer_handshake" => serve(common::layer_handshake(), make, count),
+        "layer_handshake_spawned" => serve(common::layer_handshake_spawned(), make, count),
         "layer_negotiate" => serve(common::layer_negotiate(), make, count),
+        "harness" => serve(common::harness(), make, count),
         "axum_builtin" => serve(common::axum_handshake(), make, count),
         "router_without_layer" => serve(common::router_without_layer(), make, count),
         "router_with_noop_layer" => serve(common::router_with_noop_layer(), make, count),
@@ -186,8 +203,10 @@ where
     }
     let requests: Vec<_> = (0..count).map(|_| make()).collect();
     let mut responses = Vec::with_capacity(requests.len());
+    common::reserve_spent(requests.len());
     measured(&mut service, requests, &mut responses);
     black_box(responses);
+    common::reserve_spent(0);
 }
 
 #[inline(never)]

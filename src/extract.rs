@@ -15,7 +15,7 @@ use crate::rejection::{
     ConnectionNotUpgradable, LayerMissing, NotUpgradeAttempt, WebSocketUpgradeRejection,
 };
 use crate::request::upgrade_attempt;
-use crate::upgraded::UpgradedConnection;
+use crate::upgraded::{PendingUpgrade, UpgradedConnection};
 
 /// Extractor for a WebSocket handshake that [`WebSocketLayer`](crate::WebSocketLayer)
 /// has validated and negotiated.
@@ -87,21 +87,45 @@ impl WebSocketUpgrade {
         C: FnOnce(UpgradedConnection) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        let response = self.response();
-        let Self {
-            mut negotiated,
-            on_upgrade,
-            ..
-        } = self;
-        negotiated.detach_from_request();
+        let (response, pending) = self.accept();
         tokio::spawn(async move {
-            if let Ok(upgraded) = on_upgrade.await {
+            if let Ok(connection) = pending.await {
                 // Boxed: the codec's future is large (1.7 KB for tokio-tungstenite's), and
                 // tokio copies a task's future several times as it spawns and finishes it.
-                Box::pin(callback(UpgradedConnection::new(upgraded, negotiated))).await;
+                Box::pin(callback(connection)).await;
             }
         });
         response
+    }
+
+    /// Accepts, and leaves the hand-off to the caller: the handshake response (101 over
+    /// HTTP/1.1, 200 over HTTP/2) to return, and the connection to await once hyper has
+    /// sent it. For servers that run connections on tasks they track (a `JoinSet`,
+    /// tokio-util's `TaskTracker`, for a graceful shutdown) or on another runtime;
+    /// [`on_upgrade`](Self::on_upgrade) spawns a tokio task instead.
+    ///
+    /// ```
+    /// use axum::response::Response;
+    /// use axum_ws_handshake::WebSocketUpgrade;
+    /// use tokio::task::JoinSet;
+    ///
+    /// fn accept(ws: WebSocketUpgrade, connections: &mut JoinSet<()>) -> Response {
+    ///     let (response, pending) = ws.accept();
+    ///     connections.spawn(async move {
+    ///         if let Ok(connection) = pending.await {
+    ///             // Run a codec over `connection` (tokio I/O).
+    ///             drop(connection);
+    ///         }
+    ///     });
+    ///     response
+    /// }
+    /// ```
+    pub fn accept(self) -> (Response, PendingUpgrade) {
+        let response = self.response();
+        (
+            response,
+            PendingUpgrade::new(self.on_upgrade, self.negotiated),
+        )
     }
 
     /// The server's handshake response (RFC 6455 §4.2.2 step 5; RFC 8441 §5).

@@ -1,9 +1,12 @@
 //! The connection after the handshake.
 
 use std::fmt;
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+
+use hyper::upgrade::OnUpgrade;
 
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -42,6 +45,51 @@ impl UpgradedConnection {
 impl fmt::Debug for UpgradedConnection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpgradedConnection")
+            .field("negotiated", &self.negotiated)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The connection of an accepted handshake, once hyper has sent the response: what
+/// [`WebSocketUpgrade::accept`](crate::WebSocketUpgrade::accept) leaves the caller to
+/// await, on a task of its choosing.
+///
+/// Resolves to the [`UpgradedConnection`], or to hyper's error if the connection ended
+/// before the response was sent.
+#[must_use = "futures do nothing unless polled: spawn it, or the connection is dropped"]
+pub struct PendingUpgrade {
+    on_upgrade: OnUpgrade,
+    negotiated: Option<Negotiated>,
+}
+
+impl PendingUpgrade {
+    pub(crate) fn new(on_upgrade: OnUpgrade, negotiated: Negotiated) -> Self {
+        Self {
+            on_upgrade,
+            negotiated: Some(negotiated),
+        }
+    }
+}
+
+impl Future for PendingUpgrade {
+    type Output = Result<UpgradedConnection, hyper::Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let upgraded = std::task::ready!(Pin::new(&mut self.on_upgrade).poll(cx))?;
+        let mut negotiated = self
+            .negotiated
+            .take()
+            .expect("PendingUpgrade polled after completion");
+        // Done here rather than while answering: it serves the connection's life, not
+        // the handshake.
+        negotiated.detach_from_request();
+        Poll::Ready(Ok(UpgradedConnection::new(upgraded, negotiated)))
+    }
+}
+
+impl fmt::Debug for PendingUpgrade {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PendingUpgrade")
             .field("negotiated", &self.negotiated)
             .finish_non_exhaustive()
     }

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)] // each bench uses a part
 
+use std::cell::RefCell;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::pin;
@@ -14,10 +15,11 @@ use axum::body::Body;
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
-use axum_ws_handshake::{WebSocketLayer, WebSocketUpgrade};
+use axum_ws_handshake::{PendingUpgrade, WebSocketLayer, WebSocketUpgrade};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
+use http::request::Parts;
 use http::{HeaderName, HeaderValue, Request};
 use sha1::{Digest, Sha1};
 use tower::{Layer, Service};
@@ -115,51 +117,110 @@ pub fn ws_layer() -> WebSocketLayer<
     WebSocketLayer::new().subprotocols(["chat"])
 }
 
-/// What a handler does to accept: extract, then answer with the 101 and hand the
-/// connection off (a task that waits for hyper's upgrade).
+thread_local! {
+    /// Requests the handlers are done with, freed after the measured loop: the request
+    /// was built outside it and hyper frees it whatever the handler did, so its drop is
+    /// no part of the handshake's cost (nor, in the floor, is there a request at all).
+    static SPENT: RefCell<Vec<(Parts, Body)>> = const { RefCell::new(Vec::new()) };
+    /// The accepted connections of `layer_handshake`, which a server would await on a
+    /// task of its own (`layer_handshake_spawned` spawns that task).
+    static PENDING: RefCell<Vec<PendingUpgrade>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Makes room for `count` spent requests, so that keeping them allocates nothing while
+/// measuring; frees those kept before.
+pub fn reserve_spent(count: usize) {
+    SPENT.with_borrow_mut(|spent| {
+        spent.clear();
+        spent.reserve(count);
+    });
+    PENDING.with_borrow_mut(|pending| {
+        pending.clear();
+        pending.reserve(count);
+    });
+}
+
+fn keep_spent(parts: Parts, body: Body) {
+    SPENT.with_borrow_mut(|spent| spent.push((parts, body)));
+}
+
+/// What a handler does to accept: extract, then answer with the 101, leaving the
+/// connection to await.
 async fn accept_with_layer(request: Request<Body>) -> Result<Response, Infallible> {
-    let (mut parts, _body) = request.into_parts();
-    Ok(
-        match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
-            Ok(ws) => ws.on_upgrade(|connection| async move { drop(connection) }),
-            Err(rejection) => rejection.into_response(),
-        },
-    )
+    let (mut parts, body) = request.into_parts();
+    let response = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+        Ok(ws) => {
+            let (response, pending) = ws.accept();
+            PENDING.with_borrow_mut(|kept| kept.push(pending));
+            response
+        }
+        Err(rejection) => rejection.into_response(),
+    };
+    keep_spent(parts, body);
+    Ok(response)
+}
+
+/// The same, handing the connection off with `on_upgrade`: a task that waits for
+/// hyper's upgrade.
+async fn accept_and_spawn_with_layer(request: Request<Body>) -> Result<Response, Infallible> {
+    let (mut parts, body) = request.into_parts();
+    let response = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+        Ok(ws) => ws.on_upgrade(|connection| async move { drop(connection) }),
+        Err(rejection) => rejection.into_response(),
+    };
+    keep_spent(parts, body);
+    Ok(response)
 }
 
 /// The same with axum's own extractor.
 async fn accept_with_axum(request: Request<Body>) -> Result<Response, Infallible> {
-    let (mut parts, _body) = request.into_parts();
-    Ok(
+    let (mut parts, body) = request.into_parts();
+    let response =
         match axum::extract::ws::WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
             Ok(ws) => ws.on_upgrade(|socket| async move { drop(socket) }),
             Err(rejection) => rejection.into_response(),
-        },
-    )
+        };
+    keep_spent(parts, body);
+    Ok(response)
 }
 
-pub type BoxService = tower::util::BoxService<Request<Body>, Response, Infallible>;
+/// The layer's whole handshake: read, validate, negotiate; the extractor; the 101 and
+/// its headers (`WebSocketUpgrade::accept`).
+pub fn layer_handshake() -> impl Service<Request<Body>, Response = Response, Error = Infallible> {
+    ws_layer().layer(tower::service_fn(accept_with_layer))
+}
 
-/// The layer's whole handshake: read, validate, negotiate; the extractor; the 101's
-/// headers; the hand-off task spawned.
-pub fn layer_handshake() -> BoxService {
-    BoxService::new(ws_layer().layer(tower::service_fn(accept_with_layer)))
+/// The same answered with `on_upgrade`, which also spawns the hand-off task.
+pub fn layer_handshake_spawned()
+-> impl Service<Request<Body>, Response = Response, Error = Infallible> {
+    ws_layer().layer(tower::service_fn(accept_and_spawn_with_layer))
 }
 
 /// The layer's part alone: read, validate, negotiate, `Negotiated` stored for the
 /// handler; the inner service answers an empty 200.
-pub fn layer_negotiate() -> BoxService {
-    BoxService::new(
-        ws_layer().layer(tower::service_fn(|_request: Request<Body>| async {
-            Ok::<_, Infallible>(Response::new(Body::empty()))
-        })),
-    )
+pub fn layer_negotiate() -> impl Service<Request<Body>, Response = Response, Error = Infallible> {
+    ws_layer().layer(tower::service_fn(|request: Request<Body>| async {
+        let (parts, body) = request.into_parts();
+        keep_spent(parts, body);
+        Ok::<_, Infallible>(Response::new(Body::empty()))
+    }))
+}
+
+/// The bench's own plumbing, without a layer or a handshake: the service called and its
+/// future polled, the request kept for later, an empty response. What every case pays
+/// around the work it measures.
+pub fn harness() -> impl Service<Request<Body>, Response = Response, Error = Infallible> {
+    tower::service_fn(|request: Request<Body>| async {
+        let (parts, body) = request.into_parts();
+        keep_spent(parts, body);
+        Ok::<_, Infallible>(Response::new(Body::empty()))
+    })
 }
 
 /// axum 0.8's built-in upgrade, for scale: it checks less (no Host, Origin, key format,
 /// list grammar) and negotiates nothing unless the handler asks.
-pub fn axum_handshake() -> BoxService {
-    BoxService::new(tower::service_fn(accept_with_axum))
+pub fn axum_handshake() -> impl Service<Request<Body>, Response = Response, Error = Infallible> {
+    tower::service_fn(accept_with_axum)
 }
 
 fn router() -> Router {
