@@ -6,6 +6,8 @@
 
 use http::header::{GetAll, HeaderMap, HeaderName, HeaderValue};
 
+use crate::token::is_tchar;
+
 /// The lines of one header, like `HeaderMap::get_all(..).iter()` but `Clone`, so that a
 /// policy can walk a list more than once. Allocates nothing.
 ///
@@ -88,18 +90,30 @@ impl<'a, I: Iterator<Item = &'a HeaderValue>> Iterator for ListElements<'a, I> {
 
 /// Whether the list header holds `token` (given in lowercase), compared
 /// ASCII-case-insensitively and whole.
+///
+/// Inlined: a request that is not an upgrade attempt pays its lookup of `Upgrade` and
+/// finding no line, and a call would cost as much again.
+#[inline(always)]
 pub(crate) fn contains_token(values: GetAll<'_, HeaderValue>, token: &str) -> bool {
     let token = token.as_bytes();
     debug_assert!(!token.is_empty(), "an empty element is never a token");
     debug_assert!(!token.iter().any(u8::is_ascii_uppercase));
-    values.iter().any(|line| {
-        let line = line.as_bytes();
-        // The usual line is the token alone (`Upgrade: websocket`, `Connection: Upgrade`).
-        eq_lowercase(line, token)
-            || line
-                .split(|&b| b == b',')
-                .any(|element| eq_lowercase(trim_ows(element), token))
-    })
+    let mut lines = values.iter();
+    let Some(first) = lines.next() else {
+        return false;
+    };
+    // The usual header is one line, the token alone (`Upgrade: websocket`,
+    // `Connection: Upgrade`).
+    eq_lowercase(first.as_bytes(), token)
+        || std::iter::once(first)
+            .chain(lines)
+            .any(|line| line_contains_token(line.as_bytes(), token))
+}
+
+#[inline(never)]
+fn line_contains_token(line: &[u8], token: &[u8]) -> bool {
+    line.split(|&b| b == b',')
+        .any(|element| eq_lowercase(trim_ows(element), token))
 }
 
 /// `bytes.eq_ignore_ascii_case(lowercase)` for a `lowercase` known to be so: one side
@@ -110,6 +124,30 @@ fn eq_lowercase(bytes: &[u8], lowercase: &[u8]) -> bool {
             .iter()
             .zip(lowercase)
             .all(|(&b, &l)| b.to_ascii_lowercase() == l)
+}
+
+/// Whether `line` is a `#token` list (RFC 9110 §5.6.1): tokens separated by commas, each
+/// with optional whitespace around it; empty elements allowed. One pass, no splitting.
+pub(crate) fn is_token_list(line: &[u8]) -> bool {
+    #[derive(Clone, Copy)]
+    enum At {
+        /// Before an element's token: after a comma, or at the start.
+        Start,
+        Token,
+        /// Whitespace after a token: only a comma may follow.
+        End,
+    }
+    let mut at = At::Start;
+    for &b in line {
+        at = match (at, b) {
+            (_, b',') => At::Start,
+            (At::Start, b' ' | b'\t') => At::Start,
+            (At::Token | At::End, b' ' | b'\t') => At::End,
+            (At::Start | At::Token, b) if is_tchar(b) => At::Token,
+            _ => return false,
+        };
+    }
+    true
 }
 
 /// Strips optional whitespace (`OWS = *( SP / HTAB )`, RFC 9110 §5.6.3) from both ends.
@@ -191,6 +229,41 @@ mod tests {
             assert!(
                 !contains_token(headers.get_all(CONNECTION), "upgrade"),
                 "{no:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn rfc9110_5_6_1_token_lists_in_one_pass() {
+        // The one-pass check agrees with splitting, trimming and checking each element.
+        let by_elements = |line: &str| {
+            let value = HeaderValue::from_str(line).unwrap();
+            ListElements::new(std::iter::once(&value)).all(crate::token::is_token)
+        };
+        for line in [
+            "",
+            "chat",
+            "chat, superchat",
+            " chat ,superchat ",
+            ",,chat,,",
+            " , ",
+            "\tchat\t",
+            "a b",
+            "chat, super chat",
+            "a/b",
+            "chat;",
+            "a,b c",
+            "a ,",
+            "a, ,b",
+            "\"a\"",
+            "é",
+            "a\t,\tb",
+        ] {
+            let value = HeaderValue::from_bytes(line.as_bytes()).unwrap();
+            assert_eq!(
+                is_token_list(value.as_bytes()),
+                by_elements(line),
+                "{line:?}"
             );
         }
     }

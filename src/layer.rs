@@ -284,7 +284,12 @@ where
             .subprotocol
             .select(offers.clone())
             .filter(|chosen| offers.contains(chosen))
-            .and_then(|chosen| HeaderValue::from_str(chosen).ok());
+            .and_then(|chosen| {
+                self.subprotocol
+                    .header_value(chosen)
+                    .filter(|value| value.as_bytes() == chosen.as_bytes())
+                    .or_else(|| HeaderValue::from_str(chosen).ok())
+            });
         if protocol.is_none() && self.subprotocol.is_required() {
             return Err(HandshakeError::NoMatchingSubprotocol);
         }

@@ -7,7 +7,7 @@ use http::header::HeaderValue;
 #[cfg(test)]
 use http::header::{HeaderMap, SEC_WEBSOCKET_PROTOCOL};
 
-use crate::header_list::{Lines, ListElements};
+use crate::header_list::{Lines, ListElements, is_token_list};
 use crate::token::is_token;
 
 /// Chooses one of the subprotocols the client offered, or none.
@@ -33,6 +33,15 @@ pub trait SubprotocolPolicy: Send + Sync + 'static {
     /// Whether a handshake without a chosen subprotocol is refused with 400.
     fn is_required(&self) -> bool {
         false
+    }
+
+    /// The chosen offer as the value of the response's `Sec-WebSocket-Protocol`.
+    ///
+    /// The default copies `chosen` into a new value. A policy that keeps its protocols
+    /// as ready header values can return a clone of the one chosen, which shares its
+    /// bytes instead of allocating. The layer uses the value only if it spells `chosen`.
+    fn header_value(&self, chosen: &str) -> Option<HeaderValue> {
+        HeaderValue::from_str(chosen).ok()
     }
 }
 
@@ -68,8 +77,8 @@ impl<'a> Subprotocols<'a> {
     }
 
     /// Whether every element of the header is a token (RFC 6455 §4.3, `1#token`).
-    pub(crate) fn validate<'v>(lines: impl Iterator<Item = &'v HeaderValue>) -> bool {
-        ListElements::new(lines).all(is_token)
+    pub(crate) fn validate<'v>(mut lines: impl Iterator<Item = &'v HeaderValue>) -> bool {
+        lines.all(|line| is_token_list(line.as_bytes()))
     }
 
     /// Whether the client offered exactly `protocol`.
@@ -96,10 +105,11 @@ impl fmt::Debug for Subprotocols<'_> {
 }
 
 /// The server's supported subprotocols, in a list that the server's preference orders
-/// or that the client's does ([`ServerPreference`], [`ClientPreference`]).
+/// or that the client's does ([`ServerPreference`], [`ClientPreference`]). Kept as header
+/// values, so that the one chosen goes into the response without a copy.
 #[derive(Clone, Default)]
 struct Supported {
-    protocols: Arc<[Box<str>]>,
+    protocols: Arc<[HeaderValue]>,
 }
 
 impl Supported {
@@ -112,10 +122,11 @@ impl Supported {
             .into_iter()
             .map(|p| {
                 let p = p.as_ref();
-                if is_token(p.as_bytes()) {
-                    Ok(Box::from(p))
-                } else {
-                    Err(InvalidSubprotocol { name: p.to_owned() })
+                match HeaderValue::from_str(p) {
+                    // Cloned once here: a value made from a copy shares its bytes from its
+                    // first clone on, and later clones (one per handshake) allocate nothing.
+                    Ok(value) if is_token(p.as_bytes()) => Ok(value.clone()),
+                    _ => Err(InvalidSubprotocol { name: p.to_owned() }),
                 }
             })
             .collect::<Result<_, _>>()?;
@@ -123,7 +134,18 @@ impl Supported {
     }
 
     fn contains(&self, offer: &str) -> bool {
-        self.protocols.iter().any(|p| **p == *offer)
+        self.protocols
+            .iter()
+            .any(|p| p.as_bytes() == offer.as_bytes())
+    }
+
+    /// The protocol spelled `chosen`, shared.
+    fn header_value(&self, chosen: &str) -> Option<HeaderValue> {
+        self.protocols
+            .iter()
+            .find(|p| p.as_bytes() == chosen.as_bytes())
+            .cloned()
+            .or_else(|| HeaderValue::from_str(chosen).ok())
     }
 }
 
@@ -197,10 +219,15 @@ supported_constructors!(ServerPreference);
 
 impl SubprotocolPolicy for ServerPreference {
     fn select<'a>(&self, offers: Subprotocols<'a>) -> Option<&'a str> {
-        self.supported
-            .protocols
-            .iter()
-            .find_map(|supported| offers.clone().find(|o| **supported == **o))
+        self.supported.protocols.iter().find_map(|supported| {
+            offers
+                .clone()
+                .find(|o| supported.as_bytes() == o.as_bytes())
+        })
+    }
+
+    fn header_value(&self, chosen: &str) -> Option<HeaderValue> {
+        self.supported.header_value(chosen)
     }
 }
 
@@ -215,6 +242,10 @@ supported_constructors!(ClientPreference);
 impl SubprotocolPolicy for ClientPreference {
     fn select<'a>(&self, mut offers: Subprotocols<'a>) -> Option<&'a str> {
         offers.find(|offer| self.supported.contains(offer))
+    }
+
+    fn header_value(&self, chosen: &str) -> Option<HeaderValue> {
+        self.supported.header_value(chosen)
     }
 }
 
@@ -231,6 +262,10 @@ impl<P: SubprotocolPolicy> SubprotocolPolicy for Required<P> {
 
     fn is_required(&self) -> bool {
         true
+    }
+
+    fn header_value(&self, chosen: &str) -> Option<HeaderValue> {
+        self.0.header_value(chosen)
     }
 }
 
