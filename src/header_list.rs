@@ -6,8 +6,6 @@
 
 use http::header::{GetAll, HeaderMap, HeaderName, HeaderValue};
 
-use crate::token::is_tchar;
-
 /// The lines of one header, like `HeaderMap::get_all(..).iter()` but `Clone`, so that a
 /// policy can walk a list more than once. Allocates nothing.
 ///
@@ -88,8 +86,8 @@ impl<'a, I: Iterator<Item = &'a HeaderValue>> Iterator for ListElements<'a, I> {
     }
 }
 
-/// Whether the list header holds `token` (given in lowercase), compared
-/// ASCII-case-insensitively and whole.
+/// Whether the list header holds `token` (lowercase letters only: `websocket`,
+/// `upgrade`), compared ASCII-case-insensitively and whole.
 ///
 /// Inlined: a request that is not an upgrade attempt pays its lookup of `Upgrade` and
 /// finding no line, and a call would cost as much again.
@@ -97,7 +95,6 @@ impl<'a, I: Iterator<Item = &'a HeaderValue>> Iterator for ListElements<'a, I> {
 pub(crate) fn contains_token(values: GetAll<'_, HeaderValue>, token: &str) -> bool {
     let token = token.as_bytes();
     debug_assert!(!token.is_empty(), "an empty element is never a token");
-    debug_assert!(!token.iter().any(u8::is_ascii_uppercase));
     let mut lines = values.iter();
     let Some(first) = lines.next() else {
         return false;
@@ -116,38 +113,75 @@ fn line_contains_token(line: &[u8], token: &[u8]) -> bool {
         .any(|element| eq_lowercase(trim_ows(element), token))
 }
 
-/// `bytes.eq_ignore_ascii_case(lowercase)` for a `lowercase` known to be so: one side
-/// to fold instead of two.
-fn eq_lowercase(bytes: &[u8], lowercase: &[u8]) -> bool {
-    bytes.len() == lowercase.len()
-        && bytes
+/// `bytes.eq_ignore_ascii_case(letters)` for `letters` known to be lowercase ASCII
+/// letters, eight bytes at a time: for such a letter `l`, `b | 0x20 == l` holds exactly
+/// when `b` is `l` or its capital.
+fn eq_lowercase(bytes: &[u8], letters: &[u8]) -> bool {
+    debug_assert!(letters.iter().all(u8::is_ascii_lowercase));
+    if bytes.len() != letters.len() {
+        return false;
+    }
+    let mut bytes_chunks = bytes.chunks_exact(8);
+    let mut letters_chunks = letters.chunks_exact(8);
+    let fold = |chunk: &[u8]| u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+    let whole = bytes_chunks
+        .by_ref()
+        .zip(letters_chunks.by_ref())
+        .all(|(b, l)| fold(b) | 0x2020_2020_2020_2020 == fold(l));
+    whole
+        && bytes_chunks
+            .remainder()
             .iter()
-            .zip(lowercase)
-            .all(|(&b, &l)| b.to_ascii_lowercase() == l)
+            .zip(letters_chunks.remainder())
+            .all(|(&b, &l)| b | 0x20 == l)
 }
 
 /// Whether `line` is a `#token` list (RFC 9110 §5.6.1): tokens separated by commas, each
-/// with optional whitespace around it; empty elements allowed. One pass, no splitting.
+/// with optional whitespace around it; empty elements allowed. One table lookup per byte.
 pub(crate) fn is_token_list(line: &[u8]) -> bool {
-    #[derive(Clone, Copy)]
-    enum At {
-        /// Before an element's token: after a comma, or at the start.
-        Start,
-        Token,
-        /// Whitespace after a token: only a comma may follow.
-        End,
-    }
-    let mut at = At::Start;
+    let mut at = token_list::START;
     for &b in line {
-        at = match (at, b) {
-            (_, b',') => At::Start,
-            (At::Start, b' ' | b'\t') => At::Start,
-            (At::Token | At::End, b' ' | b'\t') => At::End,
-            (At::Start | At::Token, b) if is_tchar(b) => At::Token,
-            _ => return false,
-        };
+        at = token_list::STEP[usize::from(at & 3)][usize::from(b)];
     }
-    true
+    at != token_list::REJECT
+}
+
+/// The automaton of `is_token_list`.
+mod token_list {
+    use crate::token::is_tchar_const;
+
+    /// Before an element's token: at the start, or after a comma.
+    pub(super) const START: u8 = 0;
+    const TOKEN: u8 = 1;
+    /// Whitespace after a token: only a comma may follow.
+    const END: u8 = 2;
+    pub(super) const REJECT: u8 = 3;
+
+    const fn step(at: u8, b: u8) -> u8 {
+        match (at, b) {
+            (REJECT, _) => REJECT,
+            (_, b',') => START,
+            (START, b' ' | b'\t') => START,
+            (TOKEN | END, b' ' | b'\t') => END,
+            (START | TOKEN, b) if is_tchar_const(b) => TOKEN,
+            _ => REJECT,
+        }
+    }
+
+    /// `STEP[state][byte]`: the next state.
+    pub(super) static STEP: [[u8; 256]; 4] = {
+        let mut table = [[REJECT; 256]; 4];
+        let mut at = 0;
+        while at < 4 {
+            let mut b = 0;
+            while b < 256 {
+                table[at as usize][b] = step(at, b as u8);
+                b += 1;
+            }
+            at += 1;
+        }
+        table
+    };
 }
 
 /// Strips optional whitespace (`OWS = *( SP / HTAB )`, RFC 9110 §5.6.3) from both ends.
@@ -265,6 +299,25 @@ mod tests {
                 by_elements(line),
                 "{line:?}"
             );
+        }
+    }
+
+    #[test]
+    fn folding_eight_bytes_at_a_time_matches_eq_ignore_ascii_case() {
+        for token in ["websocket", "upgrade", "abcdefghijklmnopq"] {
+            let token = token.as_bytes();
+            for at in 0..token.len() {
+                for b in 0..=255u8 {
+                    let mut bytes = token.to_vec();
+                    bytes[at] = b;
+                    assert_eq!(
+                        eq_lowercase(&bytes, token),
+                        bytes.eq_ignore_ascii_case(token),
+                        "{bytes:?}"
+                    );
+                }
+            }
+            assert!(!eq_lowercase(&token[1..], token));
         }
     }
 }

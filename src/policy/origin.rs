@@ -492,12 +492,12 @@ impl<'a> SerializedOrigin<'a> {
 
 /// The default port of a scheme a browser can put in `Origin`, 0 if none is known.
 fn default_port(scheme: &str) -> u16 {
-    if scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("wss") {
-        443
-    } else if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("ws") {
-        80
-    } else {
-        0
+    match scheme.len() {
+        5 if scheme.eq_ignore_ascii_case("https") => 443,
+        4 if scheme.eq_ignore_ascii_case("http") => 80,
+        3 if scheme.eq_ignore_ascii_case("wss") => 443,
+        2 if scheme.eq_ignore_ascii_case("ws") => 80,
+        _ => 0,
     }
 }
 
