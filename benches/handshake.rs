@@ -131,4 +131,9 @@ mod pass_through {
     fn layer_around_router(bencher: Bencher) {
         bench(bencher, common::layer_around_router());
     }
+
+    #[divan::bench]
+    fn router_with_route_layer(bencher: Bencher) {
+        bench(bencher, common::router_with_route_layer());
+    }
 }

@@ -42,6 +42,7 @@ const CASES: &[&str] = &[
     "pass_through/router_with_noop_layer",
     "pass_through/router_with_layer",
     "pass_through/layer_around_router",
+    "pass_through/router_with_route_layer",
 ];
 
 fn main() -> ExitCode {
@@ -120,6 +121,10 @@ fn main() -> ExitCode {
         "pass_through/layer_around_router",
         "pass_through/router_without_layer",
     );
+    ratio(
+        "pass_through/router_with_route_layer",
+        "pass_through/router_without_layer",
+    );
     ExitCode::SUCCESS
 }
 
@@ -189,6 +194,7 @@ fn run(case: &str, count: u64) {
         "router_with_noop_layer" => serve(common::router_with_noop_layer(), make, count),
         "router_with_layer" => serve(common::router_with_layer(), make, count),
         "layer_around_router" => serve(common::layer_around_router(), make, count),
+        "router_with_route_layer" => serve(common::router_with_route_layer(), make, count),
         _ => panic!("unknown case {case}"),
     }
 }

@@ -245,6 +245,15 @@ pub fn router_with_layer() -> Router {
     router().layer(ws_layer()).with_state(())
 }
 
+/// The layer on the WebSocket route only, as the README and the echo example apply it:
+/// the page load's route does not go through it.
+pub fn router_with_route_layer() -> Router {
+    Router::new()
+        .route("/", get(|| async { "ok" }))
+        .route("/ws", any(|| async { "ws" }).layer(ws_layer()))
+        .with_state(())
+}
+
 /// The layer wrapped around the whole router rather than inside it (not boxed, as the
 /// router alone is not).
 pub fn layer_around_router() -> impl Service<Request<Body>, Response = Response, Error = Infallible>
