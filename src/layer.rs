@@ -13,7 +13,7 @@ use tower_layer::Layer;
 use crate::HandshakeError;
 use crate::extension_header::{self, ExtensionOffers};
 use crate::key::AcceptKey;
-use crate::negotiated::Negotiated;
+use crate::negotiated::{KeptOrigin, Negotiated};
 use crate::on_error::{DefaultErrorHandler, ErrorHandler};
 use crate::policy::{
     ExtensionPolicy, NoExtensions, OriginPolicy, SameOrigin, ServerPreference, SubprotocolPolicy,
@@ -318,7 +318,9 @@ where
             version: handshake.version,
             protocol,
             extensions,
-            origin: handshake.origin.cloned(),
+            origin: handshake
+                .origin
+                .map(|origin| KeptOrigin::Request(origin.clone())),
         })
     }
 

@@ -3,6 +3,8 @@
 use http::header::{
     CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_EXTENSIONS, SEC_WEBSOCKET_PROTOCOL, UPGRADE,
 };
+use std::fmt;
+
 use http::{HeaderMap, HeaderValue};
 
 use crate::key::AcceptKey;
@@ -19,7 +21,7 @@ pub struct Negotiated {
     pub(crate) version: u8,
     pub(crate) protocol: Option<HeaderValue>,
     pub(crate) extensions: AcceptedExtensions,
-    pub(crate) origin: Option<HeaderValue>,
+    pub(crate) origin: Option<KeptOrigin>,
 }
 
 impl Negotiated {
@@ -35,8 +37,8 @@ impl Negotiated {
 
     /// The request's `Origin`, which the origin policy accepted; `None` for a client
     /// that sent none.
-    pub fn origin(&self) -> Option<&HeaderValue> {
-        self.origin.as_ref()
+    pub fn origin(&self) -> Option<&str> {
+        self.origin.as_ref().map(KeptOrigin::as_str)
     }
 
     /// The `Sec-WebSocket-Version` the client asked for (13 unless the layer supports more).
@@ -63,9 +65,7 @@ impl Negotiated {
     /// open. Its few bytes are copied instead.
     pub(crate) fn detach_from_request(&mut self) {
         if let Some(origin) = &mut self.origin {
-            if let Ok(copy) = HeaderValue::from_bytes(origin.as_bytes()) {
-                *origin = copy;
-            }
+            origin.detach();
         }
     }
 
@@ -89,5 +89,76 @@ impl Negotiated {
             headers.insert(SEC_WEBSOCKET_EXTENSIONS, extensions.clone());
         }
         headers
+    }
+}
+
+/// Bytes of an `Origin` kept inline: `https://` and a 46-byte host and port. Browsers'
+/// origins are nearly all shorter.
+const INLINE_ORIGIN: usize = 54;
+
+/// The accepted `Origin` (visible ASCII: the layer refuses any other), as [`Negotiated`]
+/// keeps it.
+#[derive(Clone)]
+pub(crate) enum KeptOrigin {
+    /// The request's own value, sharing the buffer hyper read the request into: fine
+    /// while the request lives.
+    Request(HeaderValue),
+    /// Copied for the connection's life, inline, so that keeping it allocates nothing.
+    Inline { len: u8, bytes: [u8; INLINE_ORIGIN] },
+    /// Copied for the connection's life: one longer than the inline room.
+    Owned(Box<str>),
+}
+
+impl KeptOrigin {
+    fn as_str(&self) -> &str {
+        match self {
+            Self::Request(value) => value.to_str().unwrap_or_default(),
+            Self::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Self::Owned(origin) => origin,
+        }
+    }
+
+    fn detach(&mut self) {
+        let Self::Request(value) = self else {
+            return;
+        };
+        let origin = value.as_bytes();
+        *self = match u8::try_from(origin.len()) {
+            Ok(len) if origin.len() <= INLINE_ORIGIN => {
+                let mut bytes = [0; INLINE_ORIGIN];
+                bytes[..origin.len()].copy_from_slice(origin);
+                Self::Inline { len, bytes }
+            }
+            _ => Self::Owned(value.to_str().unwrap_or_default().into()),
+        };
+    }
+}
+
+impl fmt::Debug for KeptOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_detached_from_the_request_read_the_same() {
+        let long = format!("https://{}.example", "a".repeat(60));
+        for origin in ["https://example.com", "http://[::1]:3000", &long] {
+            let mut kept = KeptOrigin::Request(HeaderValue::from_str(origin).unwrap());
+            assert_eq!(kept.as_str(), origin);
+            kept.detach();
+            assert!(!matches!(kept, KeptOrigin::Request(_)));
+            assert_eq!(kept.as_str(), origin);
+            assert_eq!(format!("{kept:?}"), format!("{origin:?}"));
+        }
+        let mut kept = KeptOrigin::Request(HeaderValue::from_static("https://example.com"));
+        kept.detach();
+        assert!(matches!(kept, KeptOrigin::Inline { .. }), "{kept:?}");
     }
 }

@@ -33,9 +33,7 @@ async fn report(ws: WebSocketUpgrade) -> Response {
         ),
         (
             "x-origin",
-            negotiated
-                .origin()
-                .map_or("-".to_owned(), |o| o.to_str().unwrap().to_owned()),
+            negotiated.origin().map_or("-".to_owned(), str::to_owned),
         ),
     ];
     (headers, ws.on_websocket(echo_socket)).into_response()
