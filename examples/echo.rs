@@ -14,6 +14,7 @@
 //!   [`PerMessageDeflate`] policy; messages are then compressed both ways (sockudo-ws's
 //!   codec, through `on_deflate_websocket`). Without it, tokio-tungstenite, no extensions.
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -21,6 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::Router;
+use axum::http::Request;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Response};
@@ -29,9 +31,10 @@ use axum_ws_handshake::deflate::{DeflateWebSocket, PerMessageDeflate};
 use axum_ws_handshake::policy::{AllowedOrigins, OriginPolicy, SameOrigin};
 use axum_ws_handshake::{WebSocket, WebSocketLayer, WebSocketUpgrade};
 use futures_util::{SinkExt, StreamExt};
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto::Builder;
 use hyper_util::service::TowerToHyperService;
+use tower::{Layer, Service};
 
 const USAGE: &str =
     "usage: echo [--addr HOST:PORT] [--protocol NAME]... [--origin ORIGIN]... [--deflate]";
@@ -100,7 +103,8 @@ async fn echo_deflate_handler(ws: WebSocketUpgrade) -> Response {
     ws.on_deflate_websocket(echo_deflate)
 }
 
-fn app(options: &Options) -> Result<Router, String> {
+/// The handshake's policies, from the command line.
+fn layer(options: &Options) -> Result<WebSocketLayer<impl OriginPolicy>, String> {
     let allowed = match options.origins.as_slice() {
         [] => None,
         list => Some(AllowedOrigins::try_new(list).map_err(|e| format!("--origin: {e}"))?),
@@ -110,23 +114,33 @@ fn app(options: &Options) -> Result<Router, String> {
         Some(list) => list.is_allowed(origin, request),
         None => SameOrigin.is_allowed(origin, request),
     };
-    let layer = WebSocketLayer::new().origin(origin).subprotocol(
+    Ok(WebSocketLayer::new().origin(origin).subprotocol(
         axum_ws_handshake::policy::ServerPreference::try_new(&options.protocols)
             .map_err(|e| format!("--protocol: {e}"))?,
-    );
-    let echo = if options.deflate {
-        Router::new()
-            .route("/echo", any(echo_deflate_handler))
-            .route_layer(layer.extensions(PerMessageDeflate::new()))
+    ))
+}
+
+/// The routes, without the layer: `main` wraps the whole router in it.
+///
+/// Around the router rather than on `/echo` alone (`route_layer`): axum boxes a layered
+/// route and clones the box on every request, two allocations per handshake, while
+/// around the router the layer costs the other routes one header lookup (`Upgrade`,
+/// about 200 instructions) and is not boxed. An app serving mostly pages would choose
+/// `route_layer` instead, which those pages then do not pay at all.
+fn routes(deflate: bool) -> Router {
+    let echo = if deflate {
+        any(echo_deflate_handler)
     } else {
-        Router::new()
-            .route("/echo", any(echo_handler))
-            .route_layer(layer)
+        any(echo_handler)
     };
-    Ok(echo
+    Router::new()
+        .route("/echo", echo)
         .route("/health", get(|| async { "ok" }))
         .route("/", get(|| async { Html(PAGE) }))
-        .fallback(|| async { (StatusCode::NOT_FOUND, "not found").into_response() }))
+        .fallback(|| async { (StatusCode::NOT_FOUND, "not found").into_response() })
+        // Each request would otherwise clone and box the routes' handlers (what
+        // `axum::serve` avoids the same way, through `into_make_service`).
+        .with_state(())
 }
 
 #[tokio::main]
@@ -143,13 +157,14 @@ async fn main() -> ExitCode {
         // first connection.
         axum_ws_handshake::sockudo_ws::init_clock();
     }
-    let app = match app(&options) {
-        Ok(app) => app,
+    let layer = match layer(&options) {
+        Ok(layer) => layer,
         Err(message) => {
             eprintln!("{message}");
             return ExitCode::from(2);
         }
     };
+    let routes = routes(options.deflate);
     let listener = match tokio::net::TcpListener::bind(options.addr).await {
         Ok(listener) => listener,
         Err(e) => {
@@ -159,8 +174,16 @@ async fn main() -> ExitCode {
     };
     let addr = listener.local_addr().unwrap_or(options.addr);
     println!("listening on http://{addr}");
+    let server = async {
+        if options.deflate {
+            let layer = layer.extensions(PerMessageDeflate::new());
+            serve(listener, layer.layer(routes)).await;
+        } else {
+            serve(listener, layer.layer(routes)).await;
+        }
+    };
     tokio::select! {
-        () = serve(listener, app) => ExitCode::SUCCESS,
+        () = server => ExitCode::SUCCESS,
         _ = tokio::signal::ctrl_c() => ExitCode::SUCCESS,
     }
 }
@@ -172,16 +195,24 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Serves HTTP/1.1 (with upgrades) and HTTP/2 over cleartext (with extended CONNECT,
 /// RFC 8441, for WebSockets over HTTP/2) on every accepted connection: what
 /// `axum::serve` does, plus a header read timeout.
-async fn serve(listener: tokio::net::TcpListener, app: Router) {
-    let mut builder = Builder::new(TokioExecutor::new());
-    builder
-        .http1()
+///
+/// Not hyper-util's auto builder: its HTTP/2 preface sniff reads 24 bytes on their own,
+/// which costs a `recvfrom` and makes hyper parse the head from two reads (rescanning it
+/// for its end). [`sniff::sniff`] reads once into a buffer, and hyper's own builders get
+/// the connection behind a [`sniff::Rewind`] that replays those bytes.
+async fn serve<S>(listener: tokio::net::TcpListener, app: S)
+where
+    S: Service<Request<Incoming>, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    let mut http1 = hyper::server::conn::http1::Builder::new();
+    http1
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .enable_connect_protocol();
+    let mut http2 = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
+    http2.timer(TokioTimer::new()).enable_connect_protocol();
+    // Shared: one reference count per connection instead of two builders' clones.
+    let builders = Arc::new((http1, http2));
     loop {
         let (stream, _peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -192,12 +223,29 @@ async fn serve(listener: tokio::net::TcpListener, app: Router) {
             }
         };
         let _ = stream.set_nodelay(true);
-        let builder = builder.clone();
+        let builders = Arc::clone(&builders);
         let app = app.clone();
         tokio::spawn(async move {
-            // The header read timeout starts only once hyper-util has seen the first bytes
-            // (it reads them to tell HTTP/1.1 from HTTP/2): a connection that sends nothing,
-            // or stalls in the HTTP/2 preface, needs a deadline for its first request too.
+            // A client that sends nothing, or stalls in the HTTP/2 preface.
+            let Ok(Ok((is_http2, io))) =
+                tokio::time::timeout(HEADER_READ_TIMEOUT, sniff::sniff(stream)).await
+            else {
+                return;
+            };
+            let io = TokioIo::new(io);
+            if !is_http2 {
+                // hyper's header read timeout runs from the first poll. The connection is
+                // boxed so that the task's future stays small: tokio copies it as it
+                // spawns, stores and finishes it.
+                let connection = builders
+                    .0
+                    .serve_connection(io, TowerToHyperService::new(app))
+                    .with_upgrades();
+                let _ = Box::pin(connection).await;
+                return;
+            }
+            // HTTP/2 has no header read timeout: a connection that has made no request
+            // when it runs out is dropped.
             let first_request = Arc::new(AtomicBool::new(false));
             let seen = Arc::clone(&first_request);
             let service =
@@ -205,8 +253,7 @@ async fn serve(listener: tokio::net::TcpListener, app: Router) {
                     seen.store(true, Ordering::Relaxed);
                     request
                 }));
-            let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-            tokio::pin!(connection);
+            let mut connection = Box::pin(builders.1.serve_connection(io, service));
             tokio::select! {
                 _ = connection.as_mut() => return,
                 () = tokio::time::sleep(HEADER_READ_TIMEOUT) => {}
@@ -217,6 +264,9 @@ async fn serve(listener: tokio::net::TcpListener, app: Router) {
         });
     }
 }
+
+#[path = "common/sniff.rs"]
+mod sniff;
 
 /// A small browser client for `/echo`.
 const PAGE: &str = include_str!("page/echo.html");

@@ -57,6 +57,42 @@ fn builder(connect_protocol: bool) -> auto::Builder<TokioExecutor> {
     builder
 }
 
+/// The echo example's serving (examples/common/sniff.rs): one read tells the HTTP/2
+/// preface from an HTTP/1.1 request, then hyper's own builders get the connection with
+/// the bytes read replayed. On an ephemeral loopback port.
+async fn serve_sniffed(app: Router) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("local_addr");
+    let mut http1 = hyper::server::conn::http1::Builder::new();
+    http1.timer(TokioTimer::new());
+    let mut http2 = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
+    http2.timer(TokioTimer::new()).enable_connect_protocol();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let service = TowerToHyperService::new(app.clone());
+            let (http1, http2) = (http1.clone(), http2.clone());
+            tokio::spawn(async move {
+                let Ok((is_http2, io)) = sniff::sniff(stream).await else {
+                    return;
+                };
+                let io = TokioIo::new(io);
+                if is_http2 {
+                    let _ = http2.serve_connection(io, service).await;
+                } else {
+                    let _ = http1.serve_connection(io, service).with_upgrades().await;
+                }
+            });
+        }
+    });
+    addr
+}
+
+#[path = "../examples/common/sniff.rs"]
+mod sniff;
+
 /// Serves `app` in cleartext (HTTP/1.1, or h2c when the client starts with the HTTP/2
 /// preface) on an ephemeral loopback port.
 async fn serve_h2c(app: Router, connect_protocol: bool) -> SocketAddr {
@@ -344,6 +380,74 @@ async fn rfc8441_extended_connect_over_h2c_echoes_and_closes() {
             .is_none()
     );
     echo_and_close(websocket(response).await).await;
+}
+
+/// The same over the echo example's serving: h2c is told from HTTP/1.1 by one read.
+#[tokio::test]
+async fn rfc8441_over_h2c_with_the_echo_examples_sniff() {
+    let addr = serve_sniffed(echo_app(WebSocketLayer::new())).await;
+    let mut client = h2c(addr).await;
+    let response = send(
+        &mut client,
+        extended_connect(&format!("http://{addr}/echo"), "websocket", &[]),
+    )
+    .await;
+    assert_h2_accepted(&response);
+    echo_and_close(websocket(response).await).await;
+}
+
+/// The preface, or an HTTP/1.1 request whose first bytes match it, trickled in two
+/// writes: the sniff reads again while the bytes still match the preface, and hyper
+/// gets every byte.
+#[tokio::test]
+async fn the_echo_examples_sniff_with_split_first_bytes() {
+    use tokio::io::AsyncReadExt;
+    let addr = serve_sniffed(Router::new().route("/", any(|| async { "hello" }))).await;
+    // HTTP/2: the preface in two parts, then an empty SETTINGS frame; the server's
+    // SETTINGS frame comes back.
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    tcp.set_nodelay(true).unwrap();
+    tcp.write_all(b"PRI * HTTP/2.0\r\n").await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    tcp.write_all(b"\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
+        .await
+        .unwrap();
+    let mut head = [0u8; 9];
+    timeout(TIMEOUT, tcp.read_exact(&mut head))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(head[3], 0x04, "the server's SETTINGS frame: {head:?}");
+    // HTTP/1.1, split after a prefix of the preface ("P", "PR") or after a mismatch ("G").
+    for split in ["P", "PR", "G"] {
+        let method = if split.starts_with('P') {
+            "POST"
+        } else {
+            "GET"
+        };
+        let request = format!(
+            "{method} / HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+        );
+        let mut tcp = TcpStream::connect(addr).await.unwrap();
+        tcp.set_nodelay(true).unwrap();
+        tcp.write_all(&request.as_bytes()[..split.len()])
+            .await
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        tcp.write_all(&request.as_bytes()[split.len()..])
+            .await
+            .unwrap();
+        let mut response = Vec::new();
+        timeout(TIMEOUT, tcp.read_to_end(&mut response))
+            .await
+            .unwrap()
+            .unwrap();
+        let response = String::from_utf8_lossy(&response);
+        assert!(
+            response.starts_with("HTTP/1.1 200") && response.ends_with("hello"),
+            "{split:?}: {response}"
+        );
+    }
 }
 
 #[tokio::test]
