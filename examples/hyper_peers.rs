@@ -170,12 +170,15 @@ async fn main() -> ExitCode {
         "listening on http://{}",
         listener.local_addr().unwrap_or(addr)
     );
+    // Made once, as a server does (each connection clones a reference to it).
+    let layer = WebSocketLayer::new();
     let serve = async {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
             let _ = stream.set_nodelay(true);
+            let layer = layer.clone();
             tokio::spawn(async move {
                 let io = TokioIo::new(stream);
                 let builder = http1::Builder::new();
@@ -193,7 +196,7 @@ async fn main() -> ExitCode {
                             .await
                     }
                     Peer::Layer => {
-                        let service = WebSocketLayer::new().layer(tower::service_fn(layer_echo));
+                        let service = layer.layer(tower::service_fn(layer_echo));
                         builder
                             .serve_connection(io, TowerToHyperService::new(service))
                             .with_upgrades()

@@ -39,10 +39,22 @@ static REG_NAME: [bool; 256] = {
 ///
 /// An empty port (`example.com:`) is allowed by the grammar and read as no port.
 pub(crate) fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
-    let bytes = authority.as_bytes();
+    let (host_len, port) = split(authority.as_bytes())?;
+    Some((&authority[..host_len], port))
+}
+
+/// Whether `bytes` is an authority as [`split_host_port`] reads one: for a header value
+/// not yet known to be ASCII, such as `Host`, without converting it first.
+pub(crate) fn is_authority(bytes: &[u8]) -> bool {
+    split(bytes).is_some()
+}
+
+/// The host's length and the port.
+fn split(bytes: &[u8]) -> Option<(usize, Option<u16>)> {
     let host_len = if bytes.first() == Some(&b'[') {
         let close = bytes.iter().position(|&b| b == b']')?;
-        if !is_ip_literal(&authority[1..close]) {
+        let literal = std::str::from_utf8(&bytes[1..close]).ok()?;
+        if !is_ip_literal(literal) {
             return None;
         }
         close + 1
@@ -54,7 +66,7 @@ pub(crate) fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
         [b':', digits @ ..] => Some(port(digits)?),
         _ => return None,
     };
-    Some((&authority[..host_len], port))
+    Some((host_len, port))
 }
 
 /// The length of the non-empty `reg-name` (IPv4 addresses are reg-names too) that starts
@@ -152,6 +164,15 @@ mod tests {
     }
 
     #[test]
+    fn bytes_that_are_not_utf8_are_no_authority() {
+        assert!(is_authority(b"example.com:80"));
+        assert!(is_authority(b"[::1]:80"));
+        for bad in [&b"ex\xffample"[..], b"[\xff::1]", b"\xc3\xa9.com"] {
+            assert!(!is_authority(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn rfc9112_3_2_invalid_hosts() {
         for bad in [
             "",
@@ -174,6 +195,7 @@ mod tests {
             "é.com",
         ] {
             assert_eq!(split_host_port(bad), None, "{bad:?}");
+            assert!(!is_authority(bad.as_bytes()), "{bad:?}");
         }
     }
 }

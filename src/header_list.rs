@@ -65,6 +65,33 @@ impl<'a, I: Iterator<Item = &'a HeaderValue>> ListElements<'a, I> {
     }
 }
 
+impl<'a> ListElements<'a> {
+    /// Whether `element` is one of the list's elements as a slice of the header's own
+    /// bytes, told by its address: what the built-in subprotocol policies return. A
+    /// non-empty token bounded by commas (or a line's ends) and whitespace is an element.
+    pub(crate) fn has_slice(&self, element: &[u8]) -> bool {
+        if !crate::token::is_token(element) {
+            return false;
+        }
+        let address = element.as_ptr() as usize;
+        self.lines.clone().any(|line| {
+            let line = line.as_bytes();
+            let Some(start) = address.checked_sub(line.as_ptr() as usize) else {
+                return false;
+            };
+            let Some(end) = start
+                .checked_add(element.len())
+                .filter(|&end| end <= line.len())
+            else {
+                return false;
+            };
+            let before = trim_ows(&line[..start]);
+            let after = trim_ows(&line[end..]);
+            matches!(before.last(), None | Some(b',')) && matches!(after.first(), None | Some(b','))
+        })
+    }
+}
+
 impl<'a, I: Iterator<Item = &'a HeaderValue>> Iterator for ListElements<'a, I> {
     type Item = &'a [u8];
 

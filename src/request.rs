@@ -9,7 +9,7 @@ use http::request::Parts;
 use http::{Extensions, HeaderMap, HeaderValue, Method, Version};
 
 use crate::HandshakeError;
-use crate::authority::split_host_port;
+use crate::authority::is_authority;
 use crate::header_list::{Lines, contains_token, trim_ows};
 use crate::policy::{Subprotocols, SupportedVersions};
 use crate::{extension_header, key};
@@ -79,7 +79,7 @@ impl<'a> ClientHandshake<'a> {
             let host = at_most_one(headers.get_all(HOST))
                 .map_err(|_| HandshakeError::DuplicateHost)?
                 .ok_or(HandshakeError::MissingHost)?;
-            if host.to_str().ok().and_then(split_host_port).is_none() {
+            if !is_authority(host.as_bytes()) {
                 return Err(HandshakeError::InvalidHost);
             }
             // §4.2.1 item 4.

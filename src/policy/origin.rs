@@ -64,16 +64,18 @@ impl OriginPolicy for SameOrigin {
             return false;
         };
         let authority = match request.uri.authority() {
-            Some(authority) => authority.as_str(),
-            None => match request.headers.get(HOST).map(|h| h.to_str()) {
-                Some(Ok(host)) => host,
-                _ => return false,
+            Some(authority) => authority.as_str().as_bytes(),
+            None => match request.headers.get(HOST) {
+                Some(host) => host.as_bytes(),
+                None => return false,
             },
         };
         // A browser's usual handshake: `Host` spelled as the origin's authority, which
         // `parse` has just checked. Anything else is split and compared part by part.
-        (origin.authority.eq_ignore_ascii_case(authority) && origin.port().is_some())
-            || origin.is_at(authority)
+        if origin.authority.as_bytes().eq_ignore_ascii_case(authority) {
+            return origin.port().is_some();
+        }
+        std::str::from_utf8(authority).is_ok_and(|authority| origin.is_at(authority))
     }
 }
 

@@ -83,7 +83,8 @@ impl<'a> Subprotocols<'a> {
 
     /// Whether the client offered exactly `protocol`.
     pub fn contains(&self, protocol: &str) -> bool {
-        self.clone().any(|offer| offer == protocol)
+        // A policy's choice is nearly always a slice of the offers themselves.
+        self.elements.has_slice(protocol.as_bytes()) || self.clone().any(|offer| offer == protocol)
     }
 }
 
@@ -333,5 +334,32 @@ mod tests {
         assert!(!Subprotocols::validate(map.get_all(HEADER).iter()));
         assert!(ServerPreference::try_new(["ok", "not ok"]).is_err());
         assert!(ServerPreference::try_new([""]).is_err());
+    }
+
+    #[test]
+    fn rfc6455_4_2_2_contains_by_address_or_by_value() {
+        let mut map = HeaderMap::new();
+        map.append(HEADER, HeaderValue::from_static("chat, superchat"));
+        map.append(HEADER, HeaderValue::from_static(" v2 ,"));
+        let offers = Subprotocols::new(&map);
+        let first =
+            std::str::from_utf8(map.get_all(HEADER).iter().next().unwrap().as_bytes()).unwrap();
+        let second =
+            std::str::from_utf8(map.get_all(HEADER).iter().nth(1).unwrap().as_bytes()).unwrap();
+        // Slices of the header that are whole elements.
+        assert!(offers.contains(&first[..4]));
+        assert!(offers.contains(&first[6..]));
+        assert!(offers.contains(&second[1..3]));
+        // Slices that are not elements: a prefix, a part with the comma, the whole line.
+        assert!(!offers.contains(&first[6..11]));
+        assert!(!offers.contains(&first[..5]));
+        assert!(!offers.contains(first));
+        assert!(!offers.contains(&first[..0]));
+        // Inside "superchat", "chat" is still offered: by value, as the first element.
+        assert!(offers.contains(&first[11..]));
+        assert!(!offers.contains(&first[12..]));
+        // Strings of their own compare by value.
+        assert!(offers.contains("v2"));
+        assert!(!offers.contains("v3"));
     }
 }
