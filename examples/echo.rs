@@ -188,7 +188,8 @@ async fn main() -> ExitCode {
     }
 }
 
-/// How long a client may take to send its request head. `axum::serve` sets no limit, so
+/// How long a client may take to send its first bytes, and then its request head (each:
+/// a client has up to twice this for its first request). `axum::serve` sets no limit, so
 /// a client that opens connections and never finishes a request holds them forever.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 

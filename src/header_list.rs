@@ -40,6 +40,7 @@ impl<'a> Lines<'a> {
 impl<'a> Iterator for Lines<'a> {
     type Item = &'a HeaderValue;
 
+    #[inline]
     fn next(&mut self) -> Option<&'a HeaderValue> {
         let line = match self.next {
             0 => self.first,
@@ -113,15 +114,31 @@ impl<'a, I: Iterator<Item = &'a HeaderValue>> Iterator for ListElements<'a, I> {
     }
 }
 
-/// Whether the list header holds `token` (lowercase letters only: `websocket`,
-/// `upgrade`), compared ASCII-case-insensitively and whole.
+/// A token of lowercase ASCII letters only (`websocket`, `upgrade`), checked when the
+/// constant is compiled: [`contains_token`]'s comparison is exact only for such tokens.
+#[derive(Clone, Copy)]
+pub(crate) struct Letters(&'static str);
+
+impl Letters {
+    pub(crate) const fn new(token: &'static str) -> Self {
+        let bytes = token.as_bytes();
+        assert!(!bytes.is_empty(), "an empty element is never a token");
+        let mut i = 0;
+        while i < bytes.len() {
+            assert!(bytes[i].is_ascii_lowercase(), "lowercase letters only");
+            i += 1;
+        }
+        Self(token)
+    }
+}
+
+/// Whether the list header holds `token`, compared ASCII-case-insensitively and whole.
 ///
 /// Inlined: a request that is not an upgrade attempt pays its lookup of `Upgrade` and
 /// finding no line, and a call would cost as much again.
 #[inline(always)]
-pub(crate) fn contains_token(values: GetAll<'_, HeaderValue>, token: &str) -> bool {
-    let token = token.as_bytes();
-    debug_assert!(!token.is_empty(), "an empty element is never a token");
+pub(crate) fn contains_token(values: GetAll<'_, HeaderValue>, token: Letters) -> bool {
+    let token = token.0.as_bytes();
     let mut lines = values.iter();
     let Some(first) = lines.next() else {
         return false;
@@ -141,7 +158,7 @@ fn line_contains_token(line: &[u8], token: &[u8]) -> bool {
 }
 
 /// `bytes.eq_ignore_ascii_case(letters)` for `letters` known to be lowercase ASCII
-/// letters, eight bytes at a time: for such a letter `l`, `b | 0x20 == l` holds exactly
+/// letters ([`Letters`]), eight bytes at a time: for such a letter `l`, `b | 0x20 == l` holds exactly
 /// when `b` is `l` or its capital.
 fn eq_lowercase(bytes: &[u8], letters: &[u8]) -> bool {
     debug_assert!(letters.iter().all(u8::is_ascii_lowercase));
@@ -276,9 +293,9 @@ mod tests {
     #[test]
     fn tokens_match_whole_and_case_insensitively() {
         let headers = map(&["keep-alive, UpGrAdE"]);
-        assert!(contains_token(headers.get_all(CONNECTION), "upgrade"));
+        assert!(contains_token(headers.get_all(CONNECTION), UPGRADE_TOKEN));
         let headers = map(&["keep-alive", "Upgrade"]);
-        assert!(contains_token(headers.get_all(CONNECTION), "upgrade"));
+        assert!(contains_token(headers.get_all(CONNECTION), UPGRADE_TOKEN));
         for no in [
             "x-upgrade",
             "upgrades",
@@ -288,7 +305,7 @@ mod tests {
         ] {
             let headers = map(&[no]);
             assert!(
-                !contains_token(headers.get_all(CONNECTION), "upgrade"),
+                !contains_token(headers.get_all(CONNECTION), UPGRADE_TOKEN),
                 "{no:?}"
             );
         }
@@ -328,6 +345,8 @@ mod tests {
             );
         }
     }
+
+    const UPGRADE_TOKEN: Letters = Letters::new("upgrade");
 
     #[test]
     fn folding_eight_bytes_at_a_time_matches_eq_ignore_ascii_case() {

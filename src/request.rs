@@ -10,7 +10,10 @@ use http::{Extensions, HeaderMap, HeaderValue, Method, Version};
 
 use crate::HandshakeError;
 use crate::authority::is_authority;
-use crate::header_list::{Lines, contains_token, trim_ows};
+use crate::header_list::{Letters, Lines, contains_token, trim_ows};
+
+const WEBSOCKET: Letters = Letters::new("websocket");
+const UPGRADE_TOKEN: Letters = Letters::new("upgrade");
 use crate::policy::{Subprotocols, SupportedVersions};
 use crate::{extension_header, key};
 
@@ -36,7 +39,7 @@ pub(crate) fn upgrade_attempt(
     extensions: &Extensions,
 ) -> Option<Attempt> {
     if *method == Method::GET {
-        if version >= Version::HTTP_11 && contains_token(headers.get_all(UPGRADE), "websocket") {
+        if version >= Version::HTTP_11 && contains_token(headers.get_all(UPGRADE), WEBSOCKET) {
             return Some(Attempt::Upgrade);
         }
     } else if *method == Method::CONNECT
@@ -68,6 +71,7 @@ impl<'a> ClientHandshake<'a> {
     ///
     /// The version is checked before the key so that a draft-hixie-76 request (which
     /// has `Sec-WebSocket-Key1`/`Key2` and no version) learns which version to speak.
+    #[inline]
     pub(crate) fn read(
         parts: &'a Parts,
         attempt: Attempt,
@@ -83,7 +87,7 @@ impl<'a> ClientHandshake<'a> {
                 return Err(HandshakeError::InvalidHost);
             }
             // §4.2.1 item 4.
-            if !contains_token(headers.get_all(CONNECTION), "upgrade") {
+            if !contains_token(headers.get_all(CONNECTION), UPGRADE_TOKEN) {
                 return Err(HandshakeError::ConnectionNotUpgrade);
             }
         } else if parts.uri.authority().is_none() {

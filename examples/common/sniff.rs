@@ -87,6 +87,10 @@ pub async fn sniff<T: AsyncRead + Unpin>(mut io: T) -> io::Result<(bool, Rewind<
             break true;
         }
     };
+    if buf.is_empty() {
+        // Closed before a byte: nothing to replay, nothing to keep.
+        buf = Vec::new();
+    }
     let rewind = Rewind {
         pre: buf,
         read: 0,
