@@ -48,7 +48,7 @@ fn is_extension_list(line: &[u8]) -> bool {
 
 /// The automaton of `is_extension_list`: its states and its transition table.
 mod list {
-    use crate::token::is_tchar_const as tchar;
+    use crate::token::{is_tchar_const as tchar, transition_table};
 
     /// Before an extension: at the start, or after a comma.
     pub(super) const ELEMENT: u8 = 0;
@@ -107,19 +107,8 @@ mod list {
 
     /// `STEP[state][byte]`: the next state. Sixteen rows, so that a state masked to four
     /// bits indexes it without a bounds check; the rows past `REJECT` reject too.
-    pub(super) static STEP: [[u8; 256]; 16] = {
-        let mut table = [[REJECT; 256]; 16];
-        let mut at = 0;
-        while at < REJECT {
-            let mut b = 0;
-            while b < 256 {
-                table[at as usize][b] = step(at, b as u8);
-                b += 1;
-            }
-            at += 1;
-        }
-        table
-    };
+    pub(super) static STEP: [[u8; 256]; 16] =
+        transition_table!(step, rows: 16, states: REJECT, reject: REJECT);
 }
 
 /// The extensions a client offered, in its order of preference, over every header line.

@@ -192,7 +192,7 @@ pub(crate) fn is_token_list(line: &[u8]) -> bool {
 
 /// The automaton of `is_token_list`.
 mod token_list {
-    use crate::token::is_tchar_const;
+    use crate::token::{is_tchar_const, transition_table};
 
     /// Before an element's token: at the start, or after a comma.
     pub(super) const START: u8 = 0;
@@ -213,19 +213,8 @@ mod token_list {
     }
 
     /// `STEP[state][byte]`: the next state.
-    pub(super) static STEP: [[u8; 256]; 4] = {
-        let mut table = [[REJECT; 256]; 4];
-        let mut at = 0;
-        while at < 4 {
-            let mut b = 0;
-            while b < 256 {
-                table[at as usize][b] = step(at, b as u8);
-                b += 1;
-            }
-            at += 1;
-        }
-        table
-    };
+    pub(super) static STEP: [[u8; 256]; 4] =
+        transition_table!(step, rows: 4, states: 4, reject: REJECT);
 }
 
 /// Strips optional whitespace (`OWS = *( SP / HTAB )`, RFC 9110 §5.6.3) from both ends.

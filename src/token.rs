@@ -33,6 +33,26 @@ pub(crate) const fn is_tchar_const(c: u8) -> bool {
         )
 }
 
+/// The transition table `[[next state; 256]; ROWS]` of a byte automaton whose states are
+/// `0..STATES`, built at compile time from its `step(state, byte)` function; rows from
+/// `STATES` on hold `reject`. Used by the list grammars' one-lookup-a-byte checks.
+macro_rules! transition_table {
+    ($step:ident, rows: $rows:expr, states: $states:expr, reject: $reject:expr) => {{
+        let mut table = [[$reject; 256]; $rows];
+        let mut at = 0;
+        while at < $states {
+            let mut b = 0;
+            while b < 256 {
+                table[at as usize][b] = $step(at, b as u8);
+                b += 1;
+            }
+            at += 1;
+        }
+        table
+    }};
+}
+pub(crate) use transition_table;
+
 /// Whether `byte` may appear in a token.
 #[inline]
 pub(crate) fn is_tchar(byte: u8) -> bool {

@@ -363,9 +363,8 @@ fn assert_h2_accepted(response: &Response<hyper::body::Incoming>) {
 // h2c
 // ---------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn rfc8441_extended_connect_over_h2c_echoes_and_closes() {
-    let addr = serve_h2c(echo_app(WebSocketLayer::new()), true).await;
+/// An extended CONNECT to `/echo` at `addr` over h2c, asserted accepted.
+async fn open_echo_over_h2c(addr: SocketAddr) -> Response<hyper::body::Incoming> {
     let mut client = h2c(addr).await;
     let response = send(
         &mut client,
@@ -373,6 +372,13 @@ async fn rfc8441_extended_connect_over_h2c_echoes_and_closes() {
     )
     .await;
     assert_h2_accepted(&response);
+    response
+}
+
+#[tokio::test]
+async fn rfc8441_extended_connect_over_h2c_echoes_and_closes() {
+    let addr = serve_h2c(echo_app(WebSocketLayer::new()), true).await;
+    let response = open_echo_over_h2c(addr).await;
     assert!(
         response
             .headers()
@@ -386,13 +392,7 @@ async fn rfc8441_extended_connect_over_h2c_echoes_and_closes() {
 #[tokio::test]
 async fn rfc8441_over_h2c_with_the_echo_examples_sniff() {
     let addr = serve_sniffed(echo_app(WebSocketLayer::new())).await;
-    let mut client = h2c(addr).await;
-    let response = send(
-        &mut client,
-        extended_connect(&format!("http://{addr}/echo"), "websocket", &[]),
-    )
-    .await;
-    assert_h2_accepted(&response);
+    let response = open_echo_over_h2c(addr).await;
     echo_and_close(websocket(response).await).await;
 }
 
