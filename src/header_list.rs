@@ -4,7 +4,7 @@
 //! `Connection: keep-alive, Upgrade`, ignore empty elements (`a, , b`), and compare
 //! tokens whole: `x-upgrade` does not contain `upgrade`.
 
-use http::header::{GetAll, HeaderMap, HeaderName, HeaderValue};
+use http::header::{HeaderMap, HeaderName, HeaderValue};
 
 /// The lines of one header, like `HeaderMap::get_all(..).iter()` but `Clone`, so that a
 /// policy can walk a list more than once. Allocates nothing.
@@ -34,6 +34,33 @@ impl<'a> Lines<'a> {
             more,
             next: 0,
         }
+    }
+
+    /// No line yet: for a walk over the whole map that [`push`](Self::push)es the
+    /// header's lines as it meets them, instead of looking the header up.
+    pub(crate) const fn none(headers: &'a HeaderMap, name: &'a HeaderName) -> Self {
+        Self {
+            headers,
+            name,
+            first: None,
+            more: false,
+            next: 0,
+        }
+    }
+
+    /// Notes a line of the header met by a walk over the map.
+    #[inline]
+    pub(crate) fn push(&mut self, line: &'a HeaderValue) {
+        if self.first.is_none() {
+            self.first = Some(line);
+        } else {
+            self.more = true;
+        }
+    }
+
+    /// The only line: `Ok(None)` if there is none, `Err(())` if there are several.
+    pub(crate) fn at_most_one(&self) -> Result<Option<&'a HeaderValue>, ()> {
+        if self.more { Err(()) } else { Ok(self.first) }
     }
 }
 
@@ -137,9 +164,12 @@ impl Letters {
 /// Inlined: a request that is not an upgrade attempt pays its lookup of `Upgrade` and
 /// finding no line, and a call would cost as much again.
 #[inline(always)]
-pub(crate) fn contains_token(values: GetAll<'_, HeaderValue>, token: Letters) -> bool {
+pub(crate) fn contains_token<'a>(
+    lines: impl IntoIterator<Item = &'a HeaderValue>,
+    token: Letters,
+) -> bool {
     let token = token.0.as_bytes();
-    let mut lines = values.iter();
+    let mut lines = lines.into_iter();
     let Some(first) = lines.next() else {
         return false;
     };

@@ -2,7 +2,7 @@
 //! an upgrade attempt at all, then whether the attempt is well-formed.
 
 use http::header::{
-    CONNECTION, GetAll, HOST, ORIGIN, SEC_WEBSOCKET_EXTENSIONS, SEC_WEBSOCKET_KEY,
+    CONNECTION, HOST, ORIGIN, SEC_WEBSOCKET_EXTENSIONS, SEC_WEBSOCKET_KEY,
     SEC_WEBSOCKET_PROTOCOL, SEC_WEBSOCKET_VERSION, UPGRADE,
 };
 use http::request::Parts;
@@ -77,17 +77,19 @@ impl<'a> ClientHandshake<'a> {
         attempt: Attempt,
         supported: SupportedVersions,
     ) -> Result<Self, HandshakeError> {
-        let headers = &parts.headers;
+        let found = Found::walk(&parts.headers);
         if attempt == Attempt::Upgrade {
             // RFC 6455 §4.2.1 item 2; RFC 9112 §3.2: exactly one valid Host in HTTP/1.1.
-            let host = at_most_one(headers.get_all(HOST))
-                .map_err(|_| HandshakeError::DuplicateHost)?
+            let host = found
+                .host
+                .at_most_one()
+                .map_err(|()| HandshakeError::DuplicateHost)?
                 .ok_or(HandshakeError::MissingHost)?;
             if !is_authority(host.as_bytes()) {
                 return Err(HandshakeError::InvalidHost);
             }
             // §4.2.1 item 4.
-            if !contains_token(headers.get_all(CONNECTION), UPGRADE_TOKEN) {
+            if !contains_token(found.connection, UPGRADE_TOKEN) {
                 return Err(HandshakeError::ConnectionNotUpgrade);
             }
         } else if parts.uri.authority().is_none() {
@@ -96,8 +98,8 @@ impl<'a> ClientHandshake<'a> {
         }
 
         // §4.2.1 item 6, §4.4, §11.3.5.
-        let version = match at_most_one(headers.get_all(SEC_WEBSOCKET_VERSION)) {
-            Err(Duplicate) => return Err(HandshakeError::DuplicateVersion { supported }),
+        let version = match found.version.at_most_one() {
+            Err(()) => return Err(HandshakeError::DuplicateVersion { supported }),
             Ok(None) => return Err(HandshakeError::MissingVersion { supported }),
             Ok(Some(value)) => SupportedVersions::parse(value.as_bytes())
                 .filter(|&v| supported.contains(v))
@@ -106,8 +108,10 @@ impl<'a> ClientHandshake<'a> {
 
         // §4.2.1 item 5, §11.3.1.
         let key = if attempt == Attempt::Upgrade {
-            let value = at_most_one(headers.get_all(SEC_WEBSOCKET_KEY))
-                .map_err(|_| HandshakeError::DuplicateKey)?
+            let value = found
+                .key
+                .at_most_one()
+                .map_err(|()| HandshakeError::DuplicateKey)?
                 .ok_or(HandshakeError::MissingKey)?;
             let key = trim_ows(value.as_bytes());
             if !key::is_valid_key(key) {
@@ -119,39 +123,75 @@ impl<'a> ClientHandshake<'a> {
         };
 
         // RFC 6454 §7.3: one Origin at most.
-        let origin =
-            at_most_one(headers.get_all(ORIGIN)).map_err(|_| HandshakeError::DuplicateOrigin)?;
+        let origin = found
+            .origin
+            .at_most_one()
+            .map_err(|()| HandshakeError::DuplicateOrigin)?;
 
         // §4.3: Sec-WebSocket-Protocol-Client = 1#token.
-        let protocols = Lines::new(headers, &SEC_WEBSOCKET_PROTOCOL);
-        if !Subprotocols::validate(protocols.clone()) {
+        if !Subprotocols::validate(found.protocols.clone()) {
             return Err(HandshakeError::InvalidProtocolHeader);
         }
         // §9.1: extension-list.
-        let extensions = Lines::new(headers, &SEC_WEBSOCKET_EXTENSIONS);
-        extension_header::validate(extensions.clone())
+        extension_header::validate(found.extensions.clone())
             .map_err(|_| HandshakeError::InvalidExtensionsHeader)?;
 
         Ok(Self {
             key,
             version,
             origin,
-            protocols,
-            extensions,
+            protocols: found.protocols,
+            extensions: found.extensions,
         })
     }
 }
 
-/// More than one line of a header that may appear once.
-struct Duplicate;
+/// The lines of the headers a handshake reads, found in one walk over the map: cheaper
+/// than a lookup each (which hashes the name and probes) for the dozen or so headers a
+/// browser sends, and the walk notes repeated lines on the way.
+struct Found<'a> {
+    host: Lines<'a>,
+    connection: Lines<'a>,
+    version: Lines<'a>,
+    key: Lines<'a>,
+    origin: Lines<'a>,
+    protocols: Lines<'a>,
+    extensions: Lines<'a>,
+}
 
-fn at_most_one(values: GetAll<'_, HeaderValue>) -> Result<Option<&HeaderValue>, Duplicate> {
-    let mut lines = values.iter();
-    let first = lines.next();
-    if lines.next().is_some() {
-        Err(Duplicate)
-    } else {
-        Ok(first)
+impl<'a> Found<'a> {
+    #[inline]
+    fn walk(headers: &'a HeaderMap) -> Self {
+        let mut found = Self {
+            host: Lines::none(headers, &HOST),
+            connection: Lines::none(headers, &CONNECTION),
+            version: Lines::none(headers, &SEC_WEBSOCKET_VERSION),
+            key: Lines::none(headers, &SEC_WEBSOCKET_KEY),
+            origin: Lines::none(headers, &ORIGIN),
+            protocols: Lines::none(headers, &SEC_WEBSOCKET_PROTOCOL),
+            extensions: Lines::none(headers, &SEC_WEBSOCKET_EXTENSIONS),
+        };
+        for (name, value) in headers {
+            let lines = if *name == HOST {
+                &mut found.host
+            } else if *name == CONNECTION {
+                &mut found.connection
+            } else if *name == SEC_WEBSOCKET_VERSION {
+                &mut found.version
+            } else if *name == SEC_WEBSOCKET_KEY {
+                &mut found.key
+            } else if *name == ORIGIN {
+                &mut found.origin
+            } else if *name == SEC_WEBSOCKET_PROTOCOL {
+                &mut found.protocols
+            } else if *name == SEC_WEBSOCKET_EXTENSIONS {
+                &mut found.extensions
+            } else {
+                continue;
+            };
+            lines.push(value);
+        }
+        found
     }
 }
 
@@ -194,6 +234,53 @@ mod tests {
     fn add(name: http::HeaderName, value: &'static str) -> impl FnOnce(&mut HeaderMap) {
         move |h| {
             h.append(name, HeaderValue::from_static(value));
+        }
+    }
+
+    #[test]
+    fn one_walk_finds_the_lines_each_lookup_finds() {
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            ("x-custom", "1"),
+            ("connection", "keep-alive"),
+            ("host", "a.test"),
+            ("sec-websocket-protocol", "a"),
+            ("user-agent", "u"),
+            ("connection", "upgrade"),
+            ("sec-websocket-protocol", "b, c"),
+            ("sec-websocket-key", "k"),
+            ("origin", "o"),
+            ("sec-websocket-extensions", "e"),
+        ] {
+            headers.append(name, HeaderValue::from_static(value));
+        }
+        let found = Found::walk(&headers);
+        let walked = [
+            found.host,
+            found.connection,
+            found.version,
+            found.key,
+            found.origin,
+            found.protocols,
+            found.extensions,
+        ];
+        for (lines, name) in walked.into_iter().zip([
+            HOST,
+            CONNECTION,
+            SEC_WEBSOCKET_VERSION,
+            SEC_WEBSOCKET_KEY,
+            ORIGIN,
+            SEC_WEBSOCKET_PROTOCOL,
+            SEC_WEBSOCKET_EXTENSIONS,
+        ]) {
+            let looked_up: Vec<_> = headers.get_all(&name).iter().collect();
+            assert_eq!(lines.clone().collect::<Vec<_>>(), looked_up, "{name}");
+            let once = match looked_up.as_slice() {
+                [] => Ok(None),
+                [one] => Ok(Some(*one)),
+                _ => Err(()),
+            };
+            assert_eq!(lines.at_most_one(), once, "{name}");
         }
     }
 
