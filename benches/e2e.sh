@@ -165,15 +165,21 @@ echo
 echo "=== summary (medians of $ROUNDS rounds; \"vs axum\": the median of the rounds' ratios,"
 echo "    each round's servers having run one after the other under the same load)"
 printf '%-8s %12s %14s %10s %12s %14s %10s\n' server "handshakes/s" "CPU us/hs" "vs axum" "idle B/conn" "instr/hs" "vs fastws"
-field server_cpu_us_per_handshake <"$out/axum.rounds" >"$out/axum.cpu"
+# "vs axum" needs axum among the servers; without it the column is n/a.
+if [ -f "$out/axum.rounds" ]; then
+  field server_cpu_us_per_handshake <"$out/axum.rounds" >"$out/axum.cpu"
+fi
 fastws_ir=$(awk '$1 == "fastws" { print $2 }' "$out/instructions" 2>/dev/null || true)
 for s in "${SERVERS[@]}"; do
   rate=$(field handshakes_per_second <"$out/$s.rounds" | median)
   cpu=$(field server_cpu_us_per_handshake <"$out/$s.rounds" | median)
   idle=$(field bytes_per_connection <"$out/$s.idle")
   ir=$(awk -v s="$s" '$1 == s { print $2 }' "$out/instructions" 2>/dev/null || true)
-  vs_axum=$(field server_cpu_us_per_handshake <"$out/$s.rounds" | paste - "$out/axum.cpu" |
-    awk '{ printf "%.3f\n", $1 / $2 }' | median | awk '{ printf "%.2f", $1 }')
+  vs_axum=n/a
+  if [ -f "$out/axum.cpu" ]; then
+    vs_axum=$(field server_cpu_us_per_handshake <"$out/$s.rounds" | paste - "$out/axum.cpu" |
+      awk '{ printf "%.3f\n", $1 / $2 }' | median | awk '{ printf "%.2f", $1 }')
+  fi
   vs_fastws=$([ -n "$ir" ] && [ -n "$fastws_ir" ] && awk -v a="$ir" -v b="$fastws_ir" 'BEGIN { printf "%.2f", a / b }' || echo n/a)
   printf '%-8s %12s %14s %10s %12s %14s %10s\n' "$s" "$rate" "$cpu" "$vs_axum" "$idle" "${ir:-n/a}" "$vs_fastws"
 done

@@ -1,8 +1,9 @@
 //! The baseline of the end-to-end bench: the echo example's server with axum 0.8's own
 //! `axum::extract::ws::WebSocketUpgrade` in place of this crate's layer and extractor.
 //! Same routes (`/echo`, `/health`, `/`), same echo loop, same connection handling
-//! (hyper-util's auto builder with a 10 s header read timeout), so that the two differ
-//! only in the handshake and the codec's configuration.
+//! (`examples/common/serve.rs`: hyper's builders behind a one-read HTTP/2 sniff, a 10 s
+//! header read timeout), so that the two differ only in the handshake and the codec's
+//! configuration.
 //!
 //! ```text
 //! cargo run --release --example axum_echo -- [--addr HOST:PORT]
@@ -12,16 +13,16 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, get};
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto::Builder;
-use hyper_util::service::TowerToHyperService;
+
+#[path = "common/serve.rs"]
+mod serve;
+use serve::{HEADER_READ_TIMEOUT, serve};
 
 /// The echo example's loop: echo text and binary messages until the stream ends (axum's
 /// socket answers pings and the client's Close while it is polled).
@@ -50,38 +51,6 @@ fn app() -> Router {
             get(|| async { Html("<!doctype html><title>echo</title>") }),
         )
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found").into_response() })
-}
-
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The echo example's `serve`.
-async fn serve(listener: tokio::net::TcpListener, app: Router) {
-    let mut builder = Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .enable_connect_protocol();
-    loop {
-        let (stream, _peer) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(_) => {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone());
-        let builder = builder.clone();
-        tokio::spawn(async move {
-            let _ = builder
-                .serve_connection_with_upgrades(TokioIo::new(stream), service)
-                .await;
-        });
-    }
 }
 
 #[tokio::main]
@@ -115,7 +84,8 @@ async fn main() -> ExitCode {
         listener.local_addr().unwrap_or(addr)
     );
     tokio::select! {
-        () = serve(listener, app()) => ExitCode::SUCCESS,
+        // `with_state` turns the handlers into routes once, as the echo example does.
+        () = serve(listener, app().with_state(()), HEADER_READ_TIMEOUT) => ExitCode::SUCCESS,
         _ = tokio::signal::ctrl_c() => ExitCode::SUCCESS,
     }
 }

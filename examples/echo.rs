@@ -14,15 +14,10 @@
 //!   [`PerMessageDeflate`] policy; messages are then compressed both ways (sockudo-ws's
 //!   codec, through `on_deflate_websocket`). Without it, tokio-tungstenite, no extensions.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use axum::Router;
-use axum::http::Request;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Response};
@@ -31,10 +26,11 @@ use axum_ws_handshake::deflate::{DeflateWebSocket, PerMessageDeflate};
 use axum_ws_handshake::policy::{AllowedOrigins, OriginPolicy, SameOrigin};
 use axum_ws_handshake::{WebSocket, WebSocketLayer, WebSocketUpgrade};
 use futures_util::{SinkExt, StreamExt};
-use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
-use tower::{Layer, Service};
+use tower::Layer;
+
+#[path = "common/serve.rs"]
+mod serve;
+use serve::{HEADER_READ_TIMEOUT, serve};
 
 const USAGE: &str =
     "usage: echo [--addr HOST:PORT] [--protocol NAME]... [--origin ORIGIN]... [--deflate]";
@@ -177,9 +173,9 @@ async fn main() -> ExitCode {
     let server = async {
         if options.deflate {
             let layer = layer.extensions(PerMessageDeflate::new());
-            serve(listener, layer.layer(routes)).await;
+            serve(listener, layer.layer(routes), HEADER_READ_TIMEOUT).await;
         } else {
-            serve(listener, layer.layer(routes)).await;
+            serve(listener, layer.layer(routes), HEADER_READ_TIMEOUT).await;
         }
     };
     tokio::select! {
@@ -187,87 +183,6 @@ async fn main() -> ExitCode {
         _ = tokio::signal::ctrl_c() => ExitCode::SUCCESS,
     }
 }
-
-/// How long a client may take to send its first bytes, and then its request head (each:
-/// a client has up to twice this for its first request). `axum::serve` sets no limit, so
-/// a client that opens connections and never finishes a request holds them forever.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Serves HTTP/1.1 (with upgrades) and HTTP/2 over cleartext (with extended CONNECT,
-/// RFC 8441, for WebSockets over HTTP/2) on every accepted connection: what
-/// `axum::serve` does, plus a header read timeout.
-///
-/// Not hyper-util's auto builder: its HTTP/2 preface sniff reads 24 bytes on their own,
-/// which costs a `recvfrom` and makes hyper parse the head from two reads (rescanning it
-/// for its end). [`sniff::sniff`] reads once into a buffer, and hyper's own builders get
-/// the connection behind a [`sniff::Rewind`] that replays those bytes.
-async fn serve<S>(listener: tokio::net::TcpListener, app: S)
-where
-    S: Service<Request<Incoming>, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-{
-    let mut http1 = hyper::server::conn::http1::Builder::new();
-    http1
-        .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT);
-    let mut http2 = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
-    http2.timer(TokioTimer::new()).enable_connect_protocol();
-    // Shared: one reference count per connection instead of two builders' clones.
-    let builders = Arc::new((http1, http2));
-    loop {
-        let (stream, _peer) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            // Out of file descriptors, say: wait instead of spinning.
-            Err(_) => {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        let _ = stream.set_nodelay(true);
-        let builders = Arc::clone(&builders);
-        let app = app.clone();
-        tokio::spawn(async move {
-            // A client that sends nothing, or stalls in the HTTP/2 preface.
-            let Ok(Ok((is_http2, io))) =
-                tokio::time::timeout(HEADER_READ_TIMEOUT, sniff::sniff(stream)).await
-            else {
-                return;
-            };
-            let io = TokioIo::new(io);
-            if !is_http2 {
-                // hyper's header read timeout runs from the first poll. The connection is
-                // boxed so that the task's future stays small: tokio copies it as it
-                // spawns, stores and finishes it.
-                let connection = builders
-                    .0
-                    .serve_connection(io, TowerToHyperService::new(app))
-                    .with_upgrades();
-                let _ = Box::pin(connection).await;
-                return;
-            }
-            // HTTP/2 has no header read timeout: a connection that has made no request
-            // when it runs out is dropped.
-            let first_request = Arc::new(AtomicBool::new(false));
-            let seen = Arc::clone(&first_request);
-            let service =
-                TowerToHyperService::new(tower::util::MapRequest::new(app, move |request| {
-                    seen.store(true, Ordering::Relaxed);
-                    request
-                }));
-            let mut connection = Box::pin(builders.1.serve_connection(io, service));
-            tokio::select! {
-                _ = connection.as_mut() => return,
-                () = tokio::time::sleep(HEADER_READ_TIMEOUT) => {}
-            }
-            if first_request.load(Ordering::Relaxed) {
-                let _ = connection.await;
-            }
-        });
-    }
-}
-
-#[path = "common/sniff.rs"]
-mod sniff;
 
 /// A small browser client for `/echo`.
 const PAGE: &str = include_str!("page/echo.html");

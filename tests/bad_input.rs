@@ -1,9 +1,9 @@
 //! The bad-input table: malformed handshakes over real TCP, each with the answer it must
 //! get, and after each a valid handshake on the same server that must still succeed.
 //!
-//! The server is served the way `examples/echo.rs` serves it: hyper-util's auto builder
-//! (HTTP/1.1 with upgrades and HTTP/2 with extended CONNECT), a `TokioTimer` and a
-//! header read timeout, here [`HEADER_READ_TIMEOUT`] = 2 s instead of 10 s so that the
+//! The server is served by `examples/echo.rs`'s own `serve` (examples/common/serve.rs:
+//! HTTP/1.1 with upgrades and h2c with extended CONNECT told apart by one read, a
+//! `TokioTimer` and a header read timeout), here [`HEADER_READ_TIMEOUT`] = 2 s instead of 10 s so that the
 //! slow rows finish quickly. Routes: `/echo` behind the default layer (same-origin, no
 //! subprotocol, version 13, no extensions), `/chat` behind a layer that requires the
 //! subprotocol `chat.v1`, `/health`.
@@ -14,8 +14,6 @@
 //! not finish in time (the connection closed without a response).
 
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -24,9 +22,6 @@ use axum::routing::{any, get};
 use axum_ws_handshake::policy::ServerPreference;
 use axum_ws_handshake::{WebSocket, WebSocketLayer, WebSocketUpgrade};
 use futures_util::{SinkExt, StreamExt};
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto::Builder;
-use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::{sleep, timeout};
@@ -65,52 +60,20 @@ fn app() -> Router {
         .route("/health", get(|| async { "ok" }))
 }
 
-/// Serves `app()` like examples/echo.rs, on an ephemeral port.
+/// Serves `app()` with examples/echo.rs's own `serve`, on an ephemeral port.
 async fn serve() -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = app();
-    let mut builder = Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .enable_connect_protocol();
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            let builder = builder.clone();
-            let app = app.clone();
-            // As examples/echo.rs: a deadline for the first request, since the header
-            // read timeout starts only after hyper-util has read the first bytes.
-            tokio::spawn(async move {
-                let first_request = Arc::new(AtomicBool::new(false));
-                let seen = Arc::clone(&first_request);
-                let service =
-                    TowerToHyperService::new(tower::util::MapRequest::new(app, move |request| {
-                        seen.store(true, Ordering::Relaxed);
-                        request
-                    }));
-                let connection =
-                    builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-                tokio::pin!(connection);
-                tokio::select! {
-                    _ = connection.as_mut() => return,
-                    () = tokio::time::sleep(HEADER_READ_TIMEOUT) => {}
-                }
-                if first_request.load(Ordering::Relaxed) {
-                    let _ = connection.await;
-                }
-            });
-        }
-    });
+    tokio::spawn(examples_serve::serve(
+        listener,
+        app().with_state(()),
+        HEADER_READ_TIMEOUT,
+    ));
     addr
 }
+
+#[path = "../examples/common/serve.rs"]
+mod examples_serve;
 
 // ---------------------------------------------------------------------------------------
 // Requests

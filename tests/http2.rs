@@ -57,41 +57,22 @@ fn builder(connect_protocol: bool) -> auto::Builder<TokioExecutor> {
     builder
 }
 
-/// The echo example's serving (examples/common/sniff.rs): one read tells the HTTP/2
+/// The echo example's serving (examples/common/serve.rs): one read tells the HTTP/2
 /// preface from an HTTP/1.1 request, then hyper's own builders get the connection with
 /// the bytes read replayed. On an ephemeral loopback port.
 async fn serve_sniffed(app: Router) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("local_addr");
-    let mut http1 = hyper::server::conn::http1::Builder::new();
-    http1.timer(TokioTimer::new());
-    let mut http2 = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
-    http2.timer(TokioTimer::new()).enable_connect_protocol();
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            let service = TowerToHyperService::new(app.clone());
-            let (http1, http2) = (http1.clone(), http2.clone());
-            tokio::spawn(async move {
-                let Ok((is_http2, io)) = sniff::sniff(stream).await else {
-                    return;
-                };
-                let io = TokioIo::new(io);
-                if is_http2 {
-                    let _ = http2.serve_connection(io, service).await;
-                } else {
-                    let _ = http1.serve_connection(io, service).with_upgrades().await;
-                }
-            });
-        }
-    });
+    tokio::spawn(examples_serve::serve(
+        listener,
+        app.with_state(()),
+        examples_serve::HEADER_READ_TIMEOUT,
+    ));
     addr
 }
 
-#[path = "../examples/common/sniff.rs"]
-mod sniff;
+#[path = "../examples/common/serve.rs"]
+mod examples_serve;
 
 /// Serves `app` in cleartext (HTTP/1.1, or h2c when the client starts with the HTTP/2
 /// preface) on an ephemeral loopback port.
