@@ -12,7 +12,8 @@
 # server's Close read, the server's TCP close awaited.
 #
 # Reports, per server, medians over ROUNDS rounds of HANDSHAKES handshakes:
-#   - handshakes per second and the server's CPU time (user + system) per handshake;
+#   - handshakes per second, the server's CPU time (user + system) and its minor page faults
+#     per handshake;
 #   - resident memory per open idle connection (a fresh server, IDLE connections);
 #   - user-space instructions per handshake under callgrind: two runs with CG_SMALL and
 #     CG_LARGE handshakes, differenced, so that start-up cancels out; the median of
@@ -164,7 +165,7 @@ fi
 echo
 echo "=== summary (medians of $ROUNDS rounds; \"vs axum\": the median of the rounds' ratios,"
 echo "    each round's servers having run one after the other under the same load)"
-printf '%-8s %12s %14s %10s %12s %14s %10s\n' server "handshakes/s" "CPU us/hs" "vs axum" "idle B/conn" "instr/hs" "vs fastws"
+printf '%-8s %12s %10s %9s %8s %12s %10s %10s\n' server "handshakes/s" "CPU us/hs" "faults/hs" "vs axum" "idle B/conn" "instr/hs" "vs fastws"
 # "vs axum" needs axum among the servers; without it the column is n/a.
 if [ -f "$out/axum.rounds" ]; then
   field server_cpu_us_per_handshake <"$out/axum.rounds" >"$out/axum.cpu"
@@ -173,6 +174,7 @@ fastws_ir=$(awk '$1 == "fastws" { print $2 }' "$out/instructions" 2>/dev/null ||
 for s in "${SERVERS[@]}"; do
   rate=$(field handshakes_per_second <"$out/$s.rounds" | median)
   cpu=$(field server_cpu_us_per_handshake <"$out/$s.rounds" | median)
+  faults=$(field server_minor_faults_per_handshake <"$out/$s.rounds" | median)
   idle=$(field bytes_per_connection <"$out/$s.idle")
   ir=$(awk -v s="$s" '$1 == s { print $2 }' "$out/instructions" 2>/dev/null || true)
   vs_axum=n/a
@@ -181,6 +183,6 @@ for s in "${SERVERS[@]}"; do
       awk '{ printf "%.3f\n", $1 / $2 }' | median | awk '{ printf "%.2f", $1 }')
   fi
   vs_fastws=$([ -n "$ir" ] && [ -n "$fastws_ir" ] && awk -v a="$ir" -v b="$fastws_ir" 'BEGIN { printf "%.2f", a / b }' || echo n/a)
-  printf '%-8s %12s %14s %10s %12s %14s %10s\n' "$s" "$rate" "$cpu" "$vs_axum" "$idle" "${ir:-n/a}" "$vs_fastws"
+  printf '%-8s %12s %10s %9s %8s %12s %10s %10s\n' "$s" "$rate" "$cpu" "${faults:-n/a}" "$vs_axum" "$idle" "${ir:-n/a}" "$vs_fastws"
 done
 echo "raw results: $out"

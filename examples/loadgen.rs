@@ -11,11 +11,13 @@
 //! `--concurrency` clients do that until `--handshakes` are done. Prints one line:
 //!
 //! ```text
-//! label=NAME handshakes=N failures=0 seconds=S handshakes_per_second=R server_cpu_us_per_handshake=U
+//! label=NAME handshakes=N failures=0 seconds=S handshakes_per_second=R server_cpu_us_per_handshake=U server_minor_faults_per_handshake=F
 //! ```
 //!
-//! The server's CPU time (user + system, every thread) is read from `/proc/PID/stat`
-//! before and after when `--server-pid` is given.
+//! The server's CPU time (user + system, every thread) and minor page faults are read
+//! from `/proc/PID/stat` before and after when `--server-pid` is given: faults are
+//! kernel time a server spends when its allocator returns memory to the kernel and
+//! touches it again (axum's 128 KiB read buffer can, depending on the heap's layout).
 //!
 //! With `--idle K`, it instead opens K connections, handshakes each, holds them open and
 //! prints how much the server's resident memory grew per connection (`/proc/PID/status`),
@@ -215,15 +217,18 @@ async fn close(mut stream: TcpStream) -> Result<(), String> {
     }
 }
 
-/// CPU time (user + system, all threads, in µs) of a process, from `/proc/PID/stat`.
-fn cpu_micros(pid: u32) -> Option<u64> {
+/// CPU time (user + system, all threads, in µs) and minor page faults of a process, from
+/// `/proc/PID/stat`.
+fn cpu_and_faults(pid: u32) -> Option<(u64, u64)> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the command name, which is in parentheses and may contain spaces.
     let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
-    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    let field = |i: usize| fields.get(i)?.parse::<u64>().ok();
+    // minflt, utime and stime are fields 10, 14 and 15 of the line: 8, 12 and 13 after
+    // the name.
+    let ticks = field(11)? + field(12)?;
     // USER_HZ is 100 on every Linux configuration we run on.
-    Some(ticks * 10_000)
+    Some((ticks * 10_000, field(7)?))
 }
 
 /// Resident memory of a process in KiB, from `/proc/PID/status`.
@@ -315,17 +320,20 @@ fn main() -> ExitCode {
                 }
             };
         }
-        let cpu_before = options.server_pid.and_then(cpu_micros);
+        let before = options.server_pid.and_then(cpu_and_faults);
         let started = Instant::now();
         let (done, failures) = load(options.clone()).await;
         let seconds = started.elapsed().as_secs_f64();
-        let cpu_after = options.server_pid.and_then(cpu_micros);
-        let cpu = match (cpu_before, cpu_after) {
-            (Some(b), Some(a)) if done > 0 => format!("{:.1}", (a - b) as f64 / done as f64),
-            _ => "n/a".to_owned(),
+        let after = options.server_pid.and_then(cpu_and_faults);
+        let (cpu, faults) = match (before, after) {
+            (Some(b), Some(a)) if done > 0 => (
+                format!("{:.1}", (a.0 - b.0) as f64 / done as f64),
+                format!("{:.1}", (a.1 - b.1) as f64 / done as f64),
+            ),
+            _ => ("n/a".to_owned(), "n/a".to_owned()),
         };
         println!(
-            "label={} handshakes={done} failures={failures} seconds={seconds:.3} handshakes_per_second={:.0} server_cpu_us_per_handshake={cpu}",
+            "label={} handshakes={done} failures={failures} seconds={seconds:.3} handshakes_per_second={:.0} server_cpu_us_per_handshake={cpu} server_minor_faults_per_handshake={faults}",
             options.label,
             done as f64 / seconds,
         );
