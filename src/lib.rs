@@ -146,3 +146,9 @@ pub mod __private_fuzz {
         crate::policy::SupportedVersions::parse(value)
     }
 }
+
+/// The README's Rust examples, compiled (and run, unless marked `no_run`) by `cargo test
+/// --doc`, so that the front page cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
