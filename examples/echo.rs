@@ -118,11 +118,12 @@ fn layer(options: &Options) -> Result<WebSocketLayer<impl OriginPolicy>, String>
 
 /// The routes, without the layer: `main` wraps the whole router in it.
 ///
-/// Around the router rather than on `/echo` alone (`route_layer`): axum boxes a layered
-/// route and clones the box on every request, two allocations per handshake, while
-/// around the router the layer costs the other routes one header lookup (`Upgrade`,
-/// about 200 instructions) and is not boxed. An app serving mostly pages would choose
-/// `route_layer` instead, which those pages then do not pay at all.
+/// Around the router rather than on `/echo` alone (`any(..).layer(..)`, as the README
+/// does): the handshake is this server's main traffic, and axum boxes a layered route
+/// and clones the box on every request, two allocations per handshake, while around the
+/// router the layer is not boxed and costs the other routes about 200 instructions (the
+/// `Upgrade` lookup, the call, the move). An app serving mostly pages puts it on the
+/// WebSocket route instead, which those pages then do not pay at all.
 fn routes(deflate: bool) -> Router {
     let echo = if deflate {
         any(echo_deflate_handler)

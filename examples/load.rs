@@ -21,8 +21,10 @@
 //!   server. Silent ones are counted (hyper-util's auto builder has no timeout for
 //!   them; docs/HARDENING.md), not failed.
 //!
-//! - `serve`: the echo example's app and server, with two of the settings
-//!   docs/HARDENING.md recommends, to measure them with the modes above:
+//! - `serve`: an echo app on `/echo` (the echo example's loop and layer) served by
+//!   hyper-util's auto builder, as the echo example was served when docs/HARDENING.md's
+//!   figures were taken, with two of the settings it recommends, to measure them with
+//!   the modes above:
 //!   `--read-buffer-size` for tokio-tungstenite's read buffer (zero-filled up to its
 //!   size, so resident for every open socket; the crate's default when not given), and
 //!   `--first-request-secs`,
@@ -467,7 +469,8 @@ async fn slow(options: &Options) -> Result<(), String> {
     Ok(())
 }
 
-/// The echo example's app and server (examples/echo.rs), with the settings to measure.
+/// An echo app behind the layer, served by hyper-util's auto builder, with the settings
+/// to measure.
 async fn serve(options: &Options) -> Result<(), String> {
     use axum::Router;
     use axum::response::Response;

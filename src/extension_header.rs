@@ -113,7 +113,8 @@ mod list {
 
 /// The extensions a client offered, in its order of preference, over every header line.
 ///
-/// Built by the layer only after the header passed [`validate`], so iteration cannot fail.
+/// Built by the layer only after the header passed the `extension-list` grammar check,
+/// so iteration cannot fail.
 #[derive(Clone)]
 pub struct ExtensionOffers<'a> {
     lines: Lines<'a>,

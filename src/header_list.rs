@@ -9,9 +9,13 @@ use http::header::{HeaderMap, HeaderName, HeaderValue};
 /// The lines of one header, like `HeaderMap::get_all(..).iter()` but `Clone`, so that a
 /// policy can walk a list more than once. Allocates nothing.
 ///
-/// The header is looked up once, when made: a header is nearly always a single line, so
-/// that lookup keeps the first line and notes whether there is a second; walks (and
-/// walks of clones) read the map again only for a header of several lines.
+/// Made with the first line and whether there is a second: by one lookup ([`new`]), or
+/// by a walk over the whole map that [`push`]es the lines it meets. A header is nearly
+/// always a single line; walks (and walks of clones) read the map again only for a
+/// header of several lines.
+///
+/// [`new`]: Self::new
+/// [`push`]: Self::push
 #[derive(Debug, Clone)]
 pub(crate) struct Lines<'a> {
     headers: &'a HeaderMap,

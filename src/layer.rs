@@ -43,15 +43,27 @@ use crate::service::WebSocketService;
 /// use axum::{Router, routing::any};
 /// use axum_ws_handshake::{WebSocketLayer, WebSocketUpgrade, policy::AllowedOrigins};
 ///
-/// let app: Router = Router::new()
-///     .route("/ws", any(|ws: WebSocketUpgrade| async move {
+/// let layer = WebSocketLayer::new()
+///     .origin(AllowedOrigins::new(["https://app.example.com"]))
+///     .subprotocols(["chat.v2", "chat.v1"]);
+/// let app: Router = Router::new().route(
+///     "/ws",
+///     any(|ws: WebSocketUpgrade| async move {
 ///         ws.on_upgrade(|connection| async move { drop(connection) })
-///     }))
-///     .layer(
-///         WebSocketLayer::new()
-///             .origin(AllowedOrigins::new(["https://app.example.com"]))
-///             .subprotocols(["chat.v2", "chat.v1"]),
-///     );
+///     })
+///     .layer(layer),
+/// );
+/// ```
+///
+/// On a route, as here, the layer sees only that route's requests. Around the whole
+/// router (`Router::layer`, or `layer.layer(router)`) it checks upgrade attempts to
+/// every route and the fallback, and every other request pays for one `Upgrade` header
+/// lookup (the README's Performance section has the figures).
+///
+/// ```
+/// # use axum_ws_handshake::WebSocketLayer;
+/// # let app: axum::Router = axum::Router::new();
+/// let app: axum::Router = app.layer(WebSocketLayer::new());
 /// ```
 #[must_use]
 pub struct WebSocketLayer<

@@ -31,9 +31,9 @@
 //! }
 //!
 //! # async fn run() -> std::io::Result<()> {
+//! // On the WebSocket route: other routes do not go through the layer at all.
 //! let app = Router::new()
-//!     .route("/echo", any(echo))
-//!     .layer(WebSocketLayer::new().subprotocols(["echo.v1"]));
+//!     .route("/echo", any(echo).layer(WebSocketLayer::new().subprotocols(["echo.v1"])));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
 //! axum::serve(listener, app).await
 //! # }

@@ -68,7 +68,7 @@ impl IntoResponse for NotUpgradeAttempt {
 
 /// An upgrade attempt reached the extractor without passing through
 /// [`WebSocketLayer`](crate::WebSocketLayer): the server is misconfigured (add the layer
-/// to the router, or to this route with `route_layer`). 500; never a panic.
+/// to this route, `any(handler).layer(..)`, or to the router). 500; never a panic.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LayerMissing;

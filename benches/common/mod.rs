@@ -245,7 +245,7 @@ pub fn router_with_layer() -> Router {
     router().layer(ws_layer()).with_state(())
 }
 
-/// The layer on the WebSocket route only, as the README and the echo example apply it:
+/// The layer on the WebSocket route only, as the README applies it:
 /// the page load's route does not go through it.
 pub fn router_with_route_layer() -> Router {
     Router::new()

@@ -2,8 +2,6 @@
 //! the end-to-end bench (so that the two differ only in the handshake and the codec) and
 //! the tests that probe the echo example's serving with bad input.
 
-#![allow(dead_code)] // each example or test that includes this file uses a part
-
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,6 +20,7 @@ pub mod sniff;
 /// How long a client may take to send its first bytes, and then its request head (each:
 /// a client has up to twice this for its first request). `axum::serve` sets no limit, so
 /// a client that opens connections and never finishes a request holds them forever.
+#[allow(dead_code)] // tests/bad_input.rs sets its own
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serves HTTP/1.1 (with upgrades) and HTTP/2 over cleartext (with extended CONNECT,

@@ -33,9 +33,10 @@
 //! }
 //!
 //! # async fn run() -> std::io::Result<()> {
-//! let app = Router::new()
-//!     .route("/echo", any(echo))
-//!     .layer(WebSocketLayer::new().extensions(PerMessageDeflate::new()));
+//! let app = Router::new().route(
+//!     "/echo",
+//!     any(echo).layer(WebSocketLayer::new().extensions(PerMessageDeflate::new())),
+//! );
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
 //! axum::serve(listener, app).await
 //! # }
