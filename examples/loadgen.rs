@@ -224,8 +224,8 @@ fn cpu_and_faults(pid: u32) -> Option<(u64, u64)> {
     // Fields after the command name, which is in parentheses and may contain spaces.
     let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
     let field = |i: usize| fields.get(i)?.parse::<u64>().ok();
-    // minflt, utime and stime are fields 10, 14 and 15 of the line: 8, 12 and 13 after
-    // the name.
+    // minflt, utime and stime are fields 10, 14 and 15 of the line: indices 7, 11 and
+    // 12 here, where index 0 is the state (field 3).
     let ticks = field(11)? + field(12)?;
     // USER_HZ is 100 on every Linux configuration we run on.
     Some((ticks * 10_000, field(7)?))

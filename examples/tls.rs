@@ -223,6 +223,9 @@ async fn main() -> ExitCode {
     }
 }
 
+#[path = "common/accept.rs"]
+mod accept;
+
 /// Accepts TLS connections and serves each with the protocol ALPN chose: HTTP/2 (with
 /// extended CONNECT enabled) for `h2`, else HTTP/1.1 with upgrades.
 async fn serve(listener: tokio::net::TcpListener, acceptor: TlsAcceptor, app: Router) {
@@ -236,14 +239,7 @@ async fn serve(listener: tokio::net::TcpListener, acceptor: TlsAcceptor, app: Ro
         .timer(TokioTimer::new())
         .enable_connect_protocol();
     loop {
-        let (stream, _peer) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(_) => {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        let _ = stream.set_nodelay(true);
+        let stream = accept::accept(&listener).await;
         let acceptor = acceptor.clone();
         let service = TowerToHyperService::new(app.clone());
         let builder = builder.clone();

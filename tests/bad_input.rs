@@ -3,8 +3,8 @@
 //!
 //! The server is served by `examples/echo.rs`'s own `serve` (examples/common/serve.rs:
 //! HTTP/1.1 with upgrades and h2c with extended CONNECT told apart by one read, a
-//! `TokioTimer` and a header read timeout), here [`HEADER_READ_TIMEOUT`] = 2 s instead of 10 s so that the
-//! slow rows finish quickly. Routes: `/echo` behind the default layer (same-origin, no
+//! `TokioTimer` and a header read timeout), here [`HEADER_READ_TIMEOUT`] = 2 s instead
+//! of 10 s so that the slow rows finish quickly. Routes: `/echo` behind the default layer (same-origin, no
 //! subprotocol, version 13, no extensions), `/chat` behind a layer that requires the
 //! subprotocol `chat.v1`, `/health`.
 //!

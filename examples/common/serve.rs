@@ -14,6 +14,8 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tower::Service;
 
+#[path = "accept.rs"]
+mod accept;
 #[path = "sniff.rs"]
 pub mod sniff;
 
@@ -46,15 +48,7 @@ where
     // Shared: one reference count per connection instead of two builders' clones.
     let builders = Arc::new((http1, http2));
     loop {
-        let (stream, _peer) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            // Out of file descriptors, say: wait instead of spinning.
-            Err(_) => {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        let _ = stream.set_nodelay(true);
+        let stream = accept::accept(&listener).await;
         let builders = Arc::clone(&builders);
         let app = app.clone();
         tokio::spawn(async move {
