@@ -19,8 +19,8 @@ pub type WebSocket = WebSocketStream<UpgradedConnection>;
 /// allocation per connection (an `mmap` past glibc's threshold) and 128 KiB of `memset`
 /// per read, some 80 % of the server's user-space instructions for a short-lived
 /// connection. 4 KiB, the size tungstenite's documentation suggests for servers with many
-/// connections, is what a small message needs; a large one takes more read calls
-/// (`websocket_config` raises it for an endpoint that streams large messages).
+/// connections, is what a small message needs; a large one is read ahead of the codec in
+/// 64 KiB chunks by the [`UpgradedConnection`] under the socket.
 pub(crate) const READ_BUFFER_SIZE: usize = 4 * 1024;
 
 /// The codec configuration used unless the handler sets one: tungstenite's defaults
@@ -33,8 +33,8 @@ impl WebSocketUpgrade {
     /// The tokio-tungstenite configuration (message and frame size limits, buffer sizes)
     /// of the stream [`on_websocket`](Self::on_websocket) makes. The default is
     /// tungstenite's own but for a 4 KiB read buffer (tungstenite's is 128 KiB, which it
-    /// allocates per connection and zero-fills before every read); raise
-    /// `read_buffer_size` for an endpoint that receives large messages quickly.
+    /// allocates per connection and zero-fills before every read). Large messages need no
+    /// larger one: the connection reads ahead of the codec once its reads come back full.
     pub fn websocket_config(mut self, config: WebSocketConfig) -> Self {
         self.config = config;
         self
@@ -60,7 +60,8 @@ impl WebSocketUpgrade {
                 .into_response();
         }
         let config = self.config;
-        self.on_upgrade(move |connection| async move {
+        self.on_upgrade(move |mut connection| async move {
+            connection.read_ahead();
             let socket =
                 WebSocketStream::from_raw_socket(connection, Role::Server, Some(config)).await;
             callback(socket).await;

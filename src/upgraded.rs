@@ -13,14 +13,24 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::Negotiated;
 
+mod read_ahead;
+use read_ahead::ReadAhead;
+
 /// The upgraded connection, as tokio I/O, with what was negotiated for it.
 ///
 /// Bytes the client sent right behind its handshake (its first frame, often in the same
 /// TCP segment) were read by hyper along with the request; they are the first bytes read
 /// from here, so a codec built on this loses nothing.
+///
+/// The connection that [`on_upgrade`](crate::WebSocketUpgrade::on_upgrade) and
+/// [`accept`](crate::WebSocketUpgrade::accept) hand over reads from the socket exactly
+/// what the codec asks for. The one under `on_websocket`'s socket reads ahead: once a read
+/// fills the codec's (small) buffer, the next takes up to 64 KiB from the socket into a
+/// buffer that is freed as soon as the codec has taken it all.
 pub struct UpgradedConnection {
     io: TokioIo<hyper::upgrade::Upgraded>,
     negotiated: Negotiated,
+    read_ahead: Option<ReadAhead>,
 }
 
 impl UpgradedConnection {
@@ -28,7 +38,14 @@ impl UpgradedConnection {
         Self {
             io: TokioIo::new(upgraded),
             negotiated,
+            read_ahead: None,
         }
+    }
+
+    /// Reads ahead from now on, for a codec whose reads are small (tokio-tungstenite's).
+    #[cfg_attr(not(feature = "tungstenite"), allow(dead_code))]
+    pub(crate) fn read_ahead(&mut self) {
+        self.read_ahead.get_or_insert_with(ReadAhead::default);
     }
 
     /// What the handshake agreed on: the codec must speak its subprotocol and extensions.
@@ -37,8 +54,21 @@ impl UpgradedConnection {
     }
 
     /// hyper's connection, for codecs that take hyper I/O.
+    ///
+    /// Bytes this connection read ahead and has not yet been read from it (only the
+    /// connection under `on_websocket`'s socket reads ahead) are in
+    /// [`read_ahead_buffer`](Self::read_ahead_buffer): take them first, as tokio-tungstenite's
+    /// own `into_inner` leaves its buffered bytes behind.
     pub fn into_inner(self) -> hyper::upgrade::Upgraded {
         self.io.into_inner()
+    }
+}
+
+impl UpgradedConnection {
+    /// Bytes read ahead from the socket and not yet read from this connection: empty
+    /// unless it is the one under `on_websocket`'s socket.
+    pub fn read_ahead_buffer(&self) -> &[u8] {
+        self.read_ahead.as_ref().map_or(&[], ReadAhead::buffered)
     }
 }
 
@@ -101,7 +131,11 @@ impl AsyncRead for UpgradedConnection {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_read(cx, buf)
+        let this = &mut *self;
+        match &mut this.read_ahead {
+            None => Pin::new(&mut this.io).poll_read(cx, buf),
+            Some(ahead) => ahead.poll_read(Pin::new(&mut this.io), cx, buf),
+        }
     }
 }
 

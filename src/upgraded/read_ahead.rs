@@ -1,0 +1,305 @@
+//! Reading ahead for a codec that reads in small pieces.
+//!
+//! tokio-tungstenite reads at most its `read_buffer_size` per read and zero-fills that
+//! much first, so its buffer is both what an idle connection holds and how much one read
+//! can take: 4 KiB keeps idle connections small but makes a 1 MiB message 256 reads from
+//! the socket. Here the codec keeps its small reads; once one comes back full (a large
+//! message, or many, are arriving), the next read from the socket takes up to [`CHUNK`]
+//! into a buffer of ours, without zero-filling it, and the codec's reads are served from
+//! that buffer. The buffer exists only while it holds bytes, so an idle connection holds
+//! nothing here, and small messages (reads that never fill the codec's buffer) go
+//! straight to the socket as before.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::{Buf, BytesMut};
+use tokio::io::{AsyncRead, ReadBuf};
+
+/// The most one read from the socket takes when reading ahead.
+///
+/// Loopback and fast links deliver tens of KiB per read; 64 KiB takes what is there in
+/// one read, below glibc's 128 KiB `mmap` threshold, so that the buffer comes from (and
+/// returns to) the heap rather than being mapped and faulted in each time.
+pub(crate) const CHUNK: usize = 64 * 1024;
+
+/// The read-ahead state of one connection.
+#[derive(Debug, Default)]
+pub(crate) struct ReadAhead {
+    /// Read from the socket, not yet handed to the codec. No allocation when empty.
+    buf: BytesMut,
+    /// Whether data is arriving faster than the codec's reads take it: set when a read
+    /// fills what the codec offered, cleared when a read ahead brings no more than a
+    /// direct read would have taken.
+    streaming: bool,
+}
+
+impl ReadAhead {
+    /// Reads into `out` from what was read ahead, or from `io`.
+    pub(crate) fn poll_read<R>(
+        &mut self,
+        io: Pin<&mut R>,
+        cx: &mut Context<'_>,
+        out: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>>
+    where
+        R: AsyncRead + ?Sized,
+    {
+        if !self.buf.is_empty() {
+            self.hand_out(out);
+            return Poll::Ready(Ok(()));
+        }
+        let wanted = out.remaining();
+        if !self.streaming || wanted >= CHUNK || wanted == 0 {
+            let before = out.filled().len();
+            let result = io.poll_read(cx, out);
+            if let Poll::Ready(Ok(())) = result {
+                self.streaming = wanted > 0 && out.filled().len() - before == wanted;
+            }
+            return result;
+        }
+        self.buf.reserve(CHUNK);
+        match tokio_util::io::poll_read_buf(io, cx, &mut self.buf) {
+            Poll::Ready(Ok(read)) => {
+                // No more than a direct read would have taken: the burst is over.
+                self.streaming = read > wanted;
+                self.hand_out(out);
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(e)) => {
+                self.buf = BytesMut::new();
+                self.streaming = false;
+                Poll::Ready(Err(e))
+            }
+            Poll::Pending => {
+                self.buf = BytesMut::new();
+                Poll::Pending
+            }
+        }
+    }
+
+    /// Moves what fits of the buffer into `out`; frees the buffer once it is empty.
+    fn hand_out(&mut self, out: &mut ReadBuf<'_>) {
+        let n = self.buf.len().min(out.remaining());
+        out.put_slice(&self.buf[..n]);
+        self.buf.advance(n);
+        if self.buf.is_empty() {
+            self.buf = BytesMut::new();
+        }
+    }
+
+    /// The bytes read ahead and not yet handed out.
+    pub(crate) fn buffered(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// The capacity held, for tests.
+    #[cfg(test)]
+    fn capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::task::Waker;
+
+    use super::*;
+
+    /// A socket that returns scripted reads: `Some(bytes)` (at most what the reader
+    /// offers; the rest stays for the next read), `None` for `Pending`; an empty script
+    /// is the end of the stream.
+    #[derive(Default)]
+    struct Script {
+        reads: VecDeque<Option<Vec<u8>>>,
+        /// How much each read was offered.
+        offered: Vec<usize>,
+    }
+
+    impl Script {
+        fn new(reads: impl IntoIterator<Item = Option<Vec<u8>>>) -> Self {
+            Self {
+                reads: reads.into_iter().collect(),
+                offered: Vec::new(),
+            }
+        }
+    }
+
+    impl AsyncRead for Script {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            self.offered.push(buf.remaining());
+            match self.reads.pop_front() {
+                None => Poll::Ready(Ok(())),
+                Some(None) => Poll::Pending,
+                Some(Some(mut bytes)) => {
+                    let n = bytes.len().min(buf.remaining());
+                    buf.put_slice(&bytes[..n]);
+                    if n < bytes.len() {
+                        self.reads.push_front(Some(bytes.split_off(n)));
+                    }
+                    Poll::Ready(Ok(()))
+                }
+            }
+        }
+    }
+
+    /// One read of up to `size` bytes: `None` if pending.
+    fn read(ahead: &mut ReadAhead, io: &mut Script, size: usize) -> Option<Vec<u8>> {
+        let mut storage = vec![0u8; size];
+        let mut out = ReadBuf::new(&mut storage);
+        let mut cx = Context::from_waker(Waker::noop());
+        match ahead.poll_read(Pin::new(io), &mut cx, &mut out) {
+            Poll::Ready(Ok(())) => Some(out.filled().to_vec()),
+            Poll::Ready(Err(e)) => panic!("{e}"),
+            Poll::Pending => None,
+        }
+    }
+
+    fn bytes(len: usize, seed: u8) -> Vec<u8> {
+        (0..len).map(|i| (i as u8).wrapping_mul(7) ^ seed).collect()
+    }
+
+    #[test]
+    fn small_reads_go_straight_to_the_socket() {
+        let mut io = Script::new([Some(bytes(70, 1)), None, Some(bytes(70, 2))]);
+        let mut ahead = ReadAhead::default();
+        assert_eq!(read(&mut ahead, &mut io, 4096), Some(bytes(70, 1)));
+        assert_eq!(read(&mut ahead, &mut io, 4096), None);
+        assert_eq!(read(&mut ahead, &mut io, 4096), Some(bytes(70, 2)));
+        assert_eq!(io.offered, [4096, 4096, 4096]);
+        assert_eq!(ahead.capacity(), 0);
+    }
+
+    #[test]
+    fn a_full_read_makes_the_next_one_read_ahead() {
+        let message = bytes(40_000, 3);
+        let mut io = Script::new([Some(message.clone())]);
+        let mut ahead = ReadAhead::default();
+        let mut received = Vec::new();
+        while received.len() < message.len() {
+            received.extend(read(&mut ahead, &mut io, 4096).expect("ready"));
+        }
+        assert_eq!(received, message);
+        // One direct read that came back full, then one read ahead took the rest.
+        assert_eq!(io.offered, [4096, CHUNK]);
+        assert_eq!(ahead.capacity(), 0, "freed once drained");
+        assert_eq!(read(&mut ahead, &mut io, 4096), Some(Vec::new()), "the end");
+    }
+
+    #[test]
+    fn a_large_message_arrives_whole_across_chunks_and_pauses() {
+        let message = bytes(300_000, 4);
+        let parts = message.chunks(50_000).map(|c| Some(c.to_vec()));
+        let mut script = Vec::new();
+        for part in parts {
+            script.push(part);
+            script.push(None);
+        }
+        let mut io = Script::new(script);
+        let mut ahead = ReadAhead::default();
+        let mut received = Vec::new();
+        let mut pending = 0;
+        while received.len() < message.len() {
+            match read(&mut ahead, &mut io, 4096) {
+                Some(part) => received.extend(part),
+                None => {
+                    pending += 1;
+                    assert_eq!(ahead.capacity(), 0, "nothing held while waiting");
+                }
+            }
+        }
+        assert_eq!(received, message);
+        assert_eq!(pending, 5);
+        // Still streaming after a pause: every read after the first goes ahead.
+        assert!(
+            io.offered[1..].iter().all(|&n| n == CHUNK),
+            "{:?}",
+            io.offered
+        );
+    }
+
+    #[test]
+    fn a_short_read_ahead_ends_the_burst() {
+        let mut io = Script::new([
+            Some(bytes(4096, 5)),
+            Some(bytes(100, 6)),
+            Some(bytes(10, 7)),
+        ]);
+        let mut ahead = ReadAhead::default();
+        assert_eq!(read(&mut ahead, &mut io, 4096), Some(bytes(4096, 5)));
+        assert_eq!(read(&mut ahead, &mut io, 4096), Some(bytes(100, 6)));
+        assert_eq!(read(&mut ahead, &mut io, 4096), Some(bytes(10, 7)));
+        assert_eq!(io.offered, [4096, CHUNK, 4096]);
+    }
+
+    #[test]
+    fn a_large_reader_is_never_read_ahead_for() {
+        let mut io = Script::new([Some(bytes(CHUNK, 8)), Some(bytes(CHUNK, 9))]);
+        let mut ahead = ReadAhead::default();
+        assert_eq!(read(&mut ahead, &mut io, CHUNK), Some(bytes(CHUNK, 8)));
+        assert_eq!(read(&mut ahead, &mut io, CHUNK), Some(bytes(CHUNK, 9)));
+        assert_eq!(io.offered, [CHUNK, CHUNK]);
+    }
+
+    #[test]
+    fn bytes_read_ahead_are_handed_out_before_the_end_of_the_stream() {
+        let mut io = Script::new([Some(bytes(4096, 10)), Some(bytes(5000, 11))]);
+        let mut ahead = ReadAhead::default();
+        assert_eq!(read(&mut ahead, &mut io, 4096), Some(bytes(4096, 10)));
+        let mut rest = read(&mut ahead, &mut io, 4096).unwrap();
+        assert_eq!(ahead.buffered(), &bytes(5000, 11)[4096..]);
+        rest.extend(read(&mut ahead, &mut io, 4096).unwrap());
+        assert_eq!(rest, bytes(5000, 11));
+        assert_eq!(read(&mut ahead, &mut io, 4096), Some(Vec::new()), "the end");
+        assert_eq!(
+            read(&mut ahead, &mut io, 4096),
+            Some(Vec::new()),
+            "still the end"
+        );
+    }
+
+    #[test]
+    fn an_empty_reader_reads_nothing_ahead() {
+        let mut io = Script::new([Some(bytes(10, 12)), Some(bytes(10, 13))]);
+        let mut ahead = ReadAhead {
+            streaming: true,
+            ..ReadAhead::default()
+        };
+        assert_eq!(read(&mut ahead, &mut io, 0), Some(Vec::new()));
+        assert_eq!(ahead.capacity(), 0);
+        assert_eq!(read(&mut ahead, &mut io, 1), Some(bytes(1, 12)));
+    }
+
+    #[test]
+    fn an_error_is_passed_on_and_ends_the_burst() {
+        struct Failing;
+        impl AsyncRead for Failing {
+            fn poll_read(
+                self: Pin<&mut Self>,
+                _: &mut Context<'_>,
+                _: &mut ReadBuf<'_>,
+            ) -> Poll<io::Result<()>> {
+                Poll::Ready(Err(io::ErrorKind::ConnectionReset.into()))
+            }
+        }
+        let mut ahead = ReadAhead {
+            streaming: true,
+            ..ReadAhead::default()
+        };
+        let mut storage = [0u8; 16];
+        let mut out = ReadBuf::new(&mut storage);
+        let mut cx = Context::from_waker(Waker::noop());
+        let result = ahead.poll_read(Pin::new(&mut Failing), &mut cx, &mut out);
+        assert!(
+            matches!(result, Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::ConnectionReset)
+        );
+        assert!(!ahead.streaming);
+        assert_eq!(ahead.capacity(), 0);
+    }
+}
