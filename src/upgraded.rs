@@ -24,9 +24,9 @@ use read_ahead::ReadAhead;
 ///
 /// The connection that [`on_upgrade`](crate::WebSocketUpgrade::on_upgrade) and
 /// [`accept`](crate::WebSocketUpgrade::accept) hand over reads from the socket exactly
-/// what the codec asks for. The one under `on_websocket`'s socket reads ahead: once a read
-/// fills the codec's (small) buffer, the next takes up to 64 KiB from the socket into a
-/// buffer that is freed as soon as the codec has taken it all.
+/// what the codec asks for. The one under `on_websocket`'s socket over HTTP/1.1 reads
+/// ahead: once a read fills the codec's (small) buffer, the next takes up to 120 KiB from
+/// the socket into a buffer that is freed as soon as the codec has taken it all.
 pub struct UpgradedConnection {
     io: TokioIo<hyper::upgrade::Upgraded>,
     negotiated: Negotiated,

@@ -14,21 +14,22 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncRead, ReadBuf};
 
 /// The most one read from the socket takes when reading ahead.
 ///
-/// Loopback and fast links deliver tens of KiB per read; 64 KiB takes what is there in
-/// one read, below glibc's 128 KiB `mmap` threshold, so that the buffer comes from (and
-/// returns to) the heap rather than being mapped and faulted in each time.
-pub(crate) const CHUNK: usize = 64 * 1024;
+/// About what axum's 128 KiB reads take at once, but below glibc's 128 KiB `mmap`
+/// threshold (which counts the allocator's header too), so that the buffer comes from
+/// and returns to the heap rather than being mapped and faulted in each time.
+pub(crate) const CHUNK: usize = 120 * 1024;
 
 /// The read-ahead state of one connection.
 #[derive(Debug, Default)]
 pub(crate) struct ReadAhead {
-    /// Read from the socket, not yet handed to the codec. No allocation when empty.
-    buf: BytesMut,
+    /// Read from the socket; `buf[pos..]` is not yet handed to the codec. No allocation
+    /// when all of it has been.
+    buf: Vec<u8>,
+    pos: usize,
     /// Whether data is arriving faster than the codec's reads take it: set when a read
     /// fills what the codec offered, cleared when a read ahead brings no more than a
     /// direct read would have taken.
@@ -37,6 +38,10 @@ pub(crate) struct ReadAhead {
 
 impl ReadAhead {
     /// Reads into `out` from what was read ahead, or from `io`.
+    ///
+    /// Inlined: small messages only ever take the direct read, which should cost them
+    /// no more than a check.
+    #[inline]
     pub(crate) fn poll_read<R>(
         &mut self,
         io: Pin<&mut R>,
@@ -46,19 +51,32 @@ impl ReadAhead {
     where
         R: AsyncRead + ?Sized,
     {
-        if !self.buf.is_empty() {
+        let wanted = out.remaining();
+        if self.pos < self.buf.len() || (self.streaming && wanted < CHUNK && wanted > 0) {
+            return self.poll_read_ahead(io, cx, out);
+        }
+        let result = io.poll_read(cx, out);
+        if let Poll::Ready(Ok(())) = result {
+            self.streaming = wanted > 0 && out.remaining() == 0;
+        }
+        result
+    }
+
+    /// Hands out what was read ahead, or reads up to [`CHUNK`] ahead first.
+    fn poll_read_ahead<R>(
+        &mut self,
+        io: Pin<&mut R>,
+        cx: &mut Context<'_>,
+        out: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>>
+    where
+        R: AsyncRead + ?Sized,
+    {
+        if self.pos < self.buf.len() {
             self.hand_out(out);
             return Poll::Ready(Ok(()));
         }
         let wanted = out.remaining();
-        if !self.streaming || wanted >= CHUNK || wanted == 0 {
-            let before = out.filled().len();
-            let result = io.poll_read(cx, out);
-            if let Poll::Ready(Ok(())) = result {
-                self.streaming = wanted > 0 && out.filled().len() - before == wanted;
-            }
-            return result;
-        }
         self.buf.reserve(CHUNK);
         match tokio_util::io::poll_read_buf(io, cx, &mut self.buf) {
             Poll::Ready(Ok(read)) => {
@@ -68,30 +86,32 @@ impl ReadAhead {
                 Poll::Ready(Ok(()))
             }
             Poll::Ready(Err(e)) => {
-                self.buf = BytesMut::new();
+                self.buf = Vec::new();
                 self.streaming = false;
                 Poll::Ready(Err(e))
             }
             Poll::Pending => {
-                self.buf = BytesMut::new();
+                self.buf = Vec::new();
                 Poll::Pending
             }
         }
     }
 
-    /// Moves what fits of the buffer into `out`; frees the buffer once it is empty.
+    /// Moves what fits of the buffer into `out`; frees the buffer once all of it has been.
     fn hand_out(&mut self, out: &mut ReadBuf<'_>) {
-        let n = self.buf.len().min(out.remaining());
-        out.put_slice(&self.buf[..n]);
-        self.buf.advance(n);
-        if self.buf.is_empty() {
-            self.buf = BytesMut::new();
+        let rest = &self.buf[self.pos..];
+        let n = rest.len().min(out.remaining());
+        out.put_slice(&rest[..n]);
+        self.pos += n;
+        if self.pos == self.buf.len() {
+            self.buf = Vec::new();
+            self.pos = 0;
         }
     }
 
     /// The bytes read ahead and not yet handed out.
     pub(crate) fn buffered(&self) -> &[u8] {
-        &self.buf
+        &self.buf[self.pos..]
     }
 
     /// The capacity held, for tests.
