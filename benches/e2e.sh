@@ -8,6 +8,9 @@
 #   layerfws   examples/hyper_peers.rs --peer layer (this crate's layer and extractor in
 #              front of fastwebsockets' codec on bare hyper: fastws with only the
 #              handshake swapped, to show what the layer itself costs)
+#   serve      benches/tools/axum_serve.rs --ws layer (the layer on the route and
+#              on_websocket, served by plain `axum::serve`: what the README's user gets)
+#   axumserve  benches/tools/axum_serve.rs --ws axum (axum's WebSocketUpgrade, `axum::serve`)
 # Every connection: Chrome's handshake, Sec-WebSocket-Accept checked, a Close sent, the
 # server's Close read, the server's TCP close awaited.
 #
@@ -46,9 +49,10 @@ case $CG_GLIBC in
   *) echo "CG_GLIBC must be vector or default" >&2; exit 2 ;;
 esac
 BASE_PORT=${BASE_PORT:-28100} # below the ephemeral range, so no client socket holds it
-read -ra SERVERS <<<"${E2E_SERVERS:-layer axum fastws bare layerfws}"
+read -ra SERVERS <<<"${E2E_SERVERS:-layer axum fastws bare layerfws serve axumserve}"
 
-cargo build --release --example echo --example axum_echo --example hyper_peers --example loadgen
+cargo build --release --example echo --example axum_echo --example hyper_peers --example loadgen \
+  --example axum_serve
 bin="${CARGO_TARGET_DIR:-target}/release/examples"
 out=$(mktemp -d)
 
@@ -67,6 +71,8 @@ command_of() { # server name, port
     fastws) echo "$bin/hyper_peers --peer fastwebsockets --addr 127.0.0.1:$2" ;;
     bare) echo "$bin/hyper_peers --peer bare --addr 127.0.0.1:$2" ;;
     layerfws) echo "$bin/hyper_peers --peer layer --addr 127.0.0.1:$2" ;;
+    serve) echo "$bin/axum_serve --ws layer --addr 127.0.0.1:$2" ;;
+    axumserve) echo "$bin/axum_serve --ws axum --addr 127.0.0.1:$2" ;;
   esac
 }
 
