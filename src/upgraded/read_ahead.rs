@@ -23,17 +23,24 @@ use tokio::io::{AsyncRead, ReadBuf};
 /// and returns to the heap rather than being mapped and faulted in each time.
 pub(crate) const CHUNK: usize = 120 * 1024;
 
-/// The read-ahead state of one connection.
+/// The read-ahead state of one connection: 16 bytes, of which there are several copies
+/// in the future of each connection's task, so what is read ahead lives behind a box.
 #[derive(Debug, Default)]
 pub(crate) struct ReadAhead {
-    /// Read from the socket; `buf[pos..]` is not yet handed to the codec. No allocation
-    /// when all of it has been.
-    buf: Vec<u8>,
-    pos: usize,
+    /// What was read ahead and not yet handed to the codec; `None` once all of it has
+    /// been, so that an idle connection holds nothing here.
+    chunk: Option<Box<Chunk>>,
     /// Whether data is arriving faster than the codec's reads take it: set when a read
     /// fills what the codec offered, cleared when a read ahead brings no more than a
     /// direct read would have taken.
     streaming: bool,
+}
+
+/// Bytes read ahead: `buf[pos..]` is still to be handed out, and is never empty.
+#[derive(Debug)]
+struct Chunk {
+    buf: Vec<u8>,
+    pos: usize,
 }
 
 impl ReadAhead {
@@ -52,7 +59,7 @@ impl ReadAhead {
         R: AsyncRead + ?Sized,
     {
         let wanted = out.remaining();
-        if self.pos < self.buf.len() || (self.streaming && wanted < CHUNK && wanted > 0) {
+        if self.chunk.is_some() || (self.streaming && wanted < CHUNK && wanted > 0) {
             return self.poll_read_ahead(io, cx, out);
         }
         let result = io.poll_read(cx, out);
@@ -72,52 +79,56 @@ impl ReadAhead {
     where
         R: AsyncRead + ?Sized,
     {
-        if self.pos < self.buf.len() {
-            self.hand_out(out);
-            return Poll::Ready(Ok(()));
-        }
-        let wanted = out.remaining();
-        self.buf.reserve(CHUNK);
-        match tokio_util::io::poll_read_buf(io, cx, &mut self.buf) {
-            Poll::Ready(Ok(read)) => {
-                // No more than a direct read would have taken: the burst is over.
-                self.streaming = read > wanted;
-                self.hand_out(out);
-                Poll::Ready(Ok(()))
-            }
-            Poll::Ready(Err(e)) => {
-                self.buf = Vec::new();
-                self.streaming = false;
-                Poll::Ready(Err(e))
-            }
-            Poll::Pending => {
-                self.buf = Vec::new();
-                Poll::Pending
+        if self.chunk.is_none() {
+            let mut chunk = Box::new(Chunk {
+                buf: Vec::with_capacity(CHUNK),
+                pos: 0,
+            });
+            match tokio_util::io::poll_read_buf(io, cx, &mut chunk.buf) {
+                Poll::Ready(Ok(read)) => {
+                    // No more than a direct read would have taken: the burst is over.
+                    self.streaming = read > out.remaining();
+                    if read == 0 {
+                        return Poll::Ready(Ok(()));
+                    }
+                    self.chunk = Some(chunk);
+                }
+                Poll::Ready(Err(e)) => {
+                    self.streaming = false;
+                    return Poll::Ready(Err(e));
+                }
+                Poll::Pending => return Poll::Pending,
             }
         }
+        self.hand_out(out);
+        Poll::Ready(Ok(()))
     }
 
-    /// Moves what fits of the buffer into `out`; frees the buffer once all of it has been.
+    /// Moves what fits of the chunk into `out`; frees it once all of it has been.
     fn hand_out(&mut self, out: &mut ReadBuf<'_>) {
-        let rest = &self.buf[self.pos..];
+        let Some(chunk) = &mut self.chunk else {
+            return;
+        };
+        let rest = &chunk.buf[chunk.pos..];
         let n = rest.len().min(out.remaining());
         out.put_slice(&rest[..n]);
-        self.pos += n;
-        if self.pos == self.buf.len() {
-            self.buf = Vec::new();
-            self.pos = 0;
+        chunk.pos += n;
+        if chunk.pos == chunk.buf.len() {
+            self.chunk = None;
         }
     }
 
     /// The bytes read ahead and not yet handed out.
     pub(crate) fn buffered(&self) -> &[u8] {
-        &self.buf[self.pos..]
+        self.chunk
+            .as_ref()
+            .map_or(&[], |chunk| &chunk.buf[chunk.pos..])
     }
 
     /// The capacity held, for tests.
     #[cfg(test)]
     fn capacity(&self) -> usize {
-        self.buf.capacity()
+        self.chunk.as_ref().map_or(0, |chunk| chunk.buf.capacity())
     }
 }
 
