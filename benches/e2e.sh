@@ -30,7 +30,7 @@
 #     CG_GLIBC=default counts with glibc's own choice, as the issue's first figures were.
 # With 2 or more cores the servers run on core 0 and the load generator on core 1.
 #
-#   bash benches/e2e.sh                 # everything (~1.5 min on the 2-core VM of docs/PERFORMANCE.md)
+#   bash benches/e2e.sh                 # everything (4.4 min at load 2-3 on the 2-core VM of docs/PERFORMANCE.md)
 #   ROUNDS=3 SKIP_CALLGRIND=1 bash benches/e2e.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every figure of docs/PERFORMANCE.md, in one run (under 2 min on the 2-core VM of docs/PERFORMANCE.md):
+# Every figure of docs/PERFORMANCE.md, in one run (7 min on the 2-core VM of docs/PERFORMANCE.md):
 #   1. instruction counts under callgrind: the handshake beside its SHA-1 + base64 floor,
 #      and a plain GET through a router with and without the layer;
 #   2. the same cases timed (divan);

@@ -26,7 +26,7 @@
 # each echoed one WARM_SIZE message (what a connection keeps after a large message).
 # With 2 or more cores the servers run on core 0 and the client on core 1.
 #
-#   bash benches/throughput.sh                        # everything (~3 min on 2 cores)
+#   bash benches/throughput.sh                        # everything (3.5 min on 2 cores)
 #   ROUNDS=3 SERVERS="axum layer" bash benches/throughput.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
