@@ -11,10 +11,10 @@ use http::request::Parts;
 use hyper::upgrade::OnUpgrade;
 
 use crate::negotiated::Negotiated;
+use crate::read::upgrade_attempt;
 use crate::rejection::{
     ConnectionNotUpgradable, LayerMissing, NotUpgradeAttempt, WebSocketUpgradeRejection,
 };
-use crate::request::upgrade_attempt;
 use crate::upgraded::{PendingUpgrade, UpgradedConnection};
 
 /// Extractor for a WebSocket handshake that [`WebSocketLayer`](crate::WebSocketLayer)

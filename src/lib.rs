@@ -49,28 +49,24 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
-mod authority;
+// A request's path through the crate, in order (docs/ARCHITECTURE.md):
 #[cfg(feature = "deflate")]
 pub mod deflate;
-mod error;
-mod extension_header;
-mod extract;
-mod header_list;
-mod key;
-mod layer;
-mod negotiated;
-mod on_error;
-pub mod policy;
-pub mod rejection;
-mod request;
-mod service;
-mod token;
+mod error; // refusals: one table of status, headers, message, name and RFC clause
+mod extract; // the handler's extractor, which answers with the 101
+mod layer; // the builder and its configuration
+mod negotiate; // the policies run in the RFC's order
+mod negotiated; // what was agreed, handed to the handler
+mod on_error; // the hook that shapes them
+pub mod policy; // each policy's whole rule
+mod read; // the client's handshake read against its grammars, apart from I/O
+pub mod rejection; // the extractor's refusals
+mod service; // per request: pass through, or read → negotiate → handler / refusal
 #[cfg(feature = "tungstenite")]
-mod tungstenite;
-mod upgraded;
+mod tungstenite; // ... as a tokio-tungstenite WebSocket
+mod upgraded; // the connection after the 101 // ... or as a permessage-deflate one
 
 pub use error::HandshakeError;
-pub use extension_header::{ExtensionOffer, ExtensionOffers, ExtensionParam, ExtensionParams};
 pub use extract::WebSocketUpgrade;
 pub use layer::WebSocketLayer;
 pub use negotiated::Negotiated;
@@ -104,7 +100,7 @@ pub mod __private_fuzz {
     /// The elements of a list header made of `lines` (RFC 9110 §5.6.1).
     pub fn list_elements(lines: &[&[u8]]) -> Vec<Vec<u8>> {
         let map = headers(CONNECTION, lines);
-        crate::header_list::ListElements::new(map.get_all(CONNECTION).iter())
+        crate::read::list::ListElements::new(map.get_all(CONNECTION).iter())
             .map(<[u8]>::to_vec)
             .collect()
     }
@@ -116,8 +112,10 @@ pub mod __private_fuzz {
         lines: &[&[u8]],
     ) -> Option<Vec<(String, Vec<(String, Option<String>)>)>> {
         let map = headers(SEC_WEBSOCKET_EXTENSIONS, lines);
-        crate::extension_header::validate(map.get_all(SEC_WEBSOCKET_EXTENSIONS)).ok()?;
-        let offers = crate::ExtensionOffers::new(&map, &SEC_WEBSOCKET_EXTENSIONS);
+        if !crate::read::extensions::is_valid(map.get_all(SEC_WEBSOCKET_EXTENSIONS)) {
+            return None;
+        }
+        let offers = crate::policy::ExtensionOffers::new(&map, &SEC_WEBSOCKET_EXTENSIONS);
         Some(
             offers
                 .map(|offer| {
@@ -133,17 +131,19 @@ pub mod __private_fuzz {
 
     /// Whether `key` is a valid `Sec-WebSocket-Key` (RFC 6455 §4.2.1 item 5).
     pub fn is_valid_key(key: &[u8]) -> bool {
-        crate::key::is_valid_key(key)
+        crate::read::key::is_valid_key(key)
     }
 
     /// `Sec-WebSocket-Accept` for `key` (RFC 6455 §4.2.2).
     pub fn accept(key: &[u8]) -> String {
-        crate::key::AcceptKey::for_key(key).as_str().to_owned()
+        crate::read::key::AcceptKey::for_key(key)
+            .as_str()
+            .to_owned()
     }
 
     /// A `Sec-WebSocket-Version` value read by RFC 6455 §4.3's `version` rule.
     pub fn version(value: &[u8]) -> Option<u8> {
-        crate::policy::SupportedVersions::parse(value)
+        crate::read::version::parse(value)
     }
 }
 

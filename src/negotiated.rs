@@ -7,8 +7,8 @@ use std::fmt;
 
 use http::{HeaderMap, HeaderValue};
 
-use crate::key::AcceptKey;
 use crate::policy::AcceptedExtensions;
+use crate::read::key::AcceptKey;
 
 /// The outcome of a valid handshake: put into the request's extensions by the layer,
 /// read by the [`WebSocketUpgrade`](crate::WebSocketUpgrade) extractor.

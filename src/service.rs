@@ -11,10 +11,10 @@ use http::Request;
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
-use crate::layer::Config;
-use crate::on_error::ErrorHandler;
+use crate::negotiate::Config;
+use crate::on_error::{self, ErrorHandler};
 use crate::policy::{ExtensionPolicy, OriginPolicy, SubprotocolPolicy};
-use crate::request::upgrade_attempt;
+use crate::read::upgrade_attempt;
 
 /// The middleware made by [`WebSocketLayer`](crate::WebSocketLayer).
 pub struct WebSocketService<S, O, P, E, H> {
@@ -77,7 +77,9 @@ where
                 parts.extensions.insert(negotiated);
                 ResponseFuture::inner(self.inner.call(Request::from_parts(parts, body)))
             }
-            Err(error) => ResponseFuture::refused(self.config.error_response(error, &parts)),
+            Err(error) => {
+                ResponseFuture::refused(on_error::respond(&*self.config.on_error, error, &parts))
+            }
         }
     }
 }

@@ -15,11 +15,11 @@ use axum::body::Body;
 use axum::response::Response;
 use axum_ws_handshake::deflate::PerMessageDeflate;
 use axum_ws_handshake::policy::{
-    AcceptedExtensions, AllowedOrigins, AnyOrigin, ClientPreference, ExtensionPolicy,
-    ForwardedSameOrigin, OriginPolicy, SameOrigin, ServerPreference, SubprotocolPolicy,
-    Subprotocols,
+    AcceptedExtensions, AllowedOrigins, AnyOrigin, ClientPreference, ExtensionOffers,
+    ExtensionPolicy, ForwardedSameOrigin, OriginPolicy, SameOrigin, ServerPreference,
+    SubprotocolPolicy, Subprotocols,
 };
-use axum_ws_handshake::{ExtensionOffers, HandshakeError, Negotiated, WebSocketLayer};
+use axum_ws_handshake::{Negotiated, WebSocketLayer};
 use http::header::{CONNECTION, SEC_WEBSOCKET_VERSION, UPGRADE};
 use http::request::Parts;
 use http::{HeaderName, HeaderValue, Method, Uri, Version};
@@ -93,12 +93,8 @@ impl SubprotocolPolicy for DynProtocols {
 struct ModelExtensions(Extensions);
 
 impl ExtensionPolicy for ModelExtensions {
-    fn negotiate(
-        &self,
-        mut offers: ExtensionOffers<'_>,
-        _request: &Parts,
-    ) -> Result<AcceptedExtensions, HandshakeError> {
-        Ok(match self.0 {
+    fn negotiate(&self, mut offers: ExtensionOffers<'_>, _request: &Parts) -> AcceptedExtensions {
+        match self.0 {
             Extensions::None => AcceptedExtensions::none(),
             Extensions::First => match offers.next() {
                 Some(offer) => AcceptedExtensions::new(
@@ -109,15 +105,13 @@ impl ExtensionPolicy for ModelExtensions {
             Extensions::Unoffered => {
                 AcceptedExtensions::new(HeaderValue::from_static(model::UNOFFERED))
             }
-            Extensions::Deflate(config) => {
-                return PerMessageDeflate::new()
-                    .server_max_window_bits(config.server_bits)
-                    .client_max_window_bits(config.client_cap)
-                    .server_no_context_takeover(config.insist)
-                    .client_no_context_takeover(config.insist)
-                    .negotiate(offers, _request);
-            }
-        })
+            Extensions::Deflate(config) => PerMessageDeflate::new()
+                .server_max_window_bits(config.server_bits)
+                .client_max_window_bits(config.client_cap)
+                .server_no_context_takeover(config.insist)
+                .client_no_context_takeover(config.insist)
+                .negotiate(offers, _request),
+        }
     }
 }
 
