@@ -23,8 +23,9 @@ use crate::policy::SupportedVersions;
 /// |---|---|
 /// | 400 Bad Request | a malformed handshake (RFC 6455 §4.2.1), or a required subprotocol not offered |
 /// | 403 Forbidden | the `Origin` refused by the policy (§4.2.2 /origin/) |
+/// | 404 Not Found | the route answered the attempt with no WebSocket (§4.2.2 /resource name/) |
 /// | 426 Upgrade Required | `Sec-WebSocket-Version` missing, repeated or unsupported (§4.4), with `Upgrade: websocket` and the supported versions |
-/// | 500 Internal Server Error | a policy broke the RFC (a server bug, never the client's) |
+/// | 500 Internal Server Error | a policy or the handler broke the RFC (a server bug, never the client's) |
 ///
 /// Each variant's status, name, clause and message are in one table, `HandshakeError::facts`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +73,14 @@ pub enum HandshakeError {
     /// The extension policy accepted an extension the client did not offer: a bug in
     /// the policy.
     ExtensionNotOffered,
+    /// The route answered the accepted attempt with neither a handshake response nor a
+    /// decline (a 200 page, say): it has no WebSocket to offer. Found after the handler
+    /// answered, so the error hook is not called.
+    NotWebSocketResource,
+    /// The handler answered with a subprotocol other than the one the layer agreed (set
+    /// on axum's own `WebSocketUpgrade`, say): a server bug. Found after the handler
+    /// answered, so the error hook is not called.
+    HandlerSubprotocolMismatch,
 }
 
 /// What the status table says of one variant.
@@ -196,6 +205,18 @@ impl HandshakeError {
                 "extension_not_offered",
                 "RFC 6455 §4.2.2 /extensions/",
                 "WebSocket handshake failed: the server's extension policy accepted an extension the client did not offer"
+            ),
+            Self::NotWebSocketResource => facts!(
+                NOT_FOUND,
+                "not_websocket_resource",
+                "RFC 6455 §4.2.2 step 4 /resource name/",
+                "WebSocket handshake refused: there is no WebSocket at this path"
+            ),
+            Self::HandlerSubprotocolMismatch => facts!(
+                INTERNAL_SERVER_ERROR,
+                "handler_subprotocol_mismatch",
+                "RFC 6455 §4.2.2 /subprotocol/",
+                "WebSocket handshake failed: the handler chose another subprotocol than the server's policy"
             ),
         }
     }
@@ -329,6 +350,8 @@ mod tests {
             HandshakeError::DuplicateVersion { supported },
             HandshakeError::UnsupportedVersion { supported },
             HandshakeError::ExtensionNotOffered,
+            HandshakeError::NotWebSocketResource,
+            HandshakeError::HandlerSubprotocolMismatch,
         ];
         let mut names: Vec<_> = all.iter().map(HandshakeError::name).collect();
         names.sort_unstable();

@@ -49,22 +49,30 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
-// A request's path through the crate, in order (docs/ARCHITECTURE.md):
+// A request's path through the modules (docs/ARCHITECTURE.md has the whole map):
+// layer (the builder) → service (per request: pass through, or negotiate) → read (the
+// client's handshake against its grammars, no I/O) → negotiate (the policies in the
+// RFC's order; policy/ holds each rule) → error + on_error (a refusal) or the handler:
+// extract (the extractors; rejection), answer (its answer made to agree) → negotiated,
+// upgraded (the connection after the 101) → tungstenite or deflate (the codec). trace
+// logs along the way.
+mod answer;
 #[cfg(feature = "deflate")]
 pub mod deflate;
-mod error; // refusals: one table of status, headers, message, name and RFC clause
-mod extract; // the handler's extractor, which answers with the 101
-mod layer; // the builder and its configuration
-mod negotiate; // the policies run in the RFC's order
-mod negotiated; // what was agreed, handed to the handler
-mod on_error; // the hook that shapes them
-pub mod policy; // each policy's whole rule
-mod read; // the client's handshake read against its grammars, apart from I/O
-pub mod rejection; // the extractor's refusals
-mod service; // per request: pass through, or read → negotiate → handler / refusal
+mod error;
+mod extract;
+mod layer;
+mod negotiate;
+mod negotiated;
+mod on_error;
+pub mod policy;
+mod read;
+pub mod rejection;
+mod service;
+mod trace;
 #[cfg(feature = "tungstenite")]
-mod tungstenite; // ... as a tokio-tungstenite WebSocket
-mod upgraded; // the connection after the 101 // ... or as a permessage-deflate one
+mod tungstenite;
+mod upgraded;
 
 pub use error::HandshakeError;
 pub use extract::WebSocketUpgrade;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use http::request::Parts;
 
 use crate::HandshakeError;
+use crate::answer::Expected;
 use crate::negotiated::{KeptOrigin, Negotiated};
 use crate::policy::{
     ExtensionOffers, ExtensionPolicy, OriginPolicy, SubprotocolPolicy, Subprotocols,
@@ -15,6 +16,7 @@ use crate::policy::{
 };
 use crate::read::key::AcceptKey;
 use crate::read::{Attempt, ClientHandshake};
+use crate::trace;
 
 /// The layer's configuration, shared by the layer, its clones and every service it
 /// makes behind one `Arc`. Each policy sits in an `Arc` of its own so that builder
@@ -62,24 +64,31 @@ where
     E: ExtensionPolicy,
 {
     /// Reads the handshake (and its version, §4.4), then decides who may connect, the
-    /// subprotocol and the extensions.
+    /// subprotocol and the extensions: what the handler gets, and what its answer must
+    /// agree with.
     pub(crate) fn negotiate(
         &self,
         parts: &Parts,
         attempt: Attempt,
-    ) -> Result<Negotiated, HandshakeError> {
+    ) -> Result<(Negotiated, Expected), HandshakeError> {
         let handshake = ClientHandshake::read(parts, attempt, self.versions)?;
-        origin::judge(&*self.origin, self.require_origin, handshake.origin, parts)?;
+        origin::judge(
+            &*self.origin,
+            self.require_origin,
+            handshake.origin,
+            handshake.host,
+            parts,
+        )?;
         let protocol = subprotocol::choose(
             &*self.subprotocol,
-            Subprotocols::from_lines(handshake.protocols),
+            Subprotocols::from_lines(handshake.protocols.clone()),
         )?;
         let extensions = extensions::accept(
             &*self.extensions,
             ExtensionOffers::from_lines(handshake.extensions),
             parts,
         )?;
-        Ok(Negotiated {
+        let negotiated = Negotiated {
             accept: handshake.key.map(AcceptKey::for_key),
             version: handshake.version,
             protocol,
@@ -87,6 +96,14 @@ where
             origin: handshake
                 .origin
                 .map(|origin| KeptOrigin::Request(origin.clone())),
-        })
+        };
+        let seen = trace::accepted(&negotiated, parts);
+        let expected = Expected::new(
+            attempt,
+            negotiated.protocol.as_ref(),
+            handshake.protocols,
+            seen,
+        );
+        Ok((negotiated, expected))
     }
 }

@@ -50,6 +50,11 @@ impl NotUpgradeAttempt {
         StatusCode::UPGRADE_REQUIRED
     }
 
+    /// `not_upgrade_attempt`, for logs and metrics.
+    pub fn name(&self) -> &'static str {
+        "not_upgrade_attempt"
+    }
+
     fn body(&self) -> &'static str {
         if self.over_http2 {
             Self::BODY_HTTP2
@@ -87,6 +92,11 @@ impl LayerMissing {
         StatusCode::INTERNAL_SERVER_ERROR
     }
 
+    /// `layer_missing`, for logs and metrics.
+    pub fn name(&self) -> &'static str {
+        "layer_missing"
+    }
+
     fn body(&self) -> &'static str {
         Self::BODY
     }
@@ -105,6 +115,11 @@ impl ConnectionNotUpgradable {
     /// 500 Internal Server Error.
     pub fn status(&self) -> StatusCode {
         StatusCode::INTERNAL_SERVER_ERROR
+    }
+
+    /// `connection_not_upgradable`, for logs and metrics.
+    pub fn name(&self) -> &'static str {
+        "connection_not_upgradable"
     }
 
     fn body(&self) -> &'static str {
@@ -152,6 +167,11 @@ impl WebSocketUpgradeRejection {
     /// The status code of the response.
     pub fn status(&self) -> StatusCode {
         each!(self, |r| r.status())
+    }
+
+    /// A stable snake_case name, for logs and metrics.
+    pub fn name(&self) -> &'static str {
+        each!(self, |r| r.name())
     }
 
     /// The text of the default response's body.

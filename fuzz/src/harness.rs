@@ -20,9 +20,9 @@ use axum_ws_handshake::policy::{
     SubprotocolPolicy, Subprotocols,
 };
 use axum_ws_handshake::{Negotiated, WebSocketLayer};
-use http::header::{CONNECTION, SEC_WEBSOCKET_VERSION, UPGRADE};
+use http::header::{CONNECTION, SEC_WEBSOCKET_PROTOCOL, SEC_WEBSOCKET_VERSION, UPGRADE};
 use http::request::Parts;
-use http::{HeaderName, HeaderValue, Method, Uri, Version};
+use http::{HeaderName, HeaderValue, Method, StatusCode, Uri, Version};
 use tower::{Layer, ServiceExt};
 
 use super::model::{self, Extensions, Outcome, Preference, Server};
@@ -194,8 +194,16 @@ pub fn observe(spec: &Spec) -> (Outcome, String) {
         tower::service_fn(move |request: http::Request<()>| {
             let seen = Arc::clone(&seen);
             async move {
+                // An upgrade attempt the layer accepted is answered as a WebSocket handler
+                // answers it (the layer would replace anything else with a 404).
+                let mut response = Response::new(Body::empty());
+                if let Some(negotiated) = request.extensions().get::<Negotiated>() {
+                    if !negotiated.is_extended_connect() {
+                        *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+                    }
+                }
                 *seen.lock().unwrap() = Some(request.into_parts().0);
-                Ok::<_, Infallible>(Response::new(Body::empty()))
+                Ok::<_, Infallible>(response)
             }
         })
     };
@@ -244,7 +252,21 @@ pub fn observe(spec: &Spec) -> (Outcome, String) {
             )
         }
         Some(parts) => {
-            assert_eq!(response.status(), 200, "the inner service's response");
+            let negotiated = parts.extensions.get::<Negotiated>();
+            let upgrade = negotiated.is_some_and(|n| !n.is_extended_connect());
+            assert_eq!(
+                response.status(),
+                if upgrade { 101 } else { 200 },
+                "the inner service's response"
+            );
+            // The layer writes the subprotocol it agreed into the answer, and nothing else.
+            assert_eq!(
+                response
+                    .headers()
+                    .get(SEC_WEBSOCKET_PROTOCOL)
+                    .map(|p| p.to_str().unwrap()),
+                negotiated.and_then(Negotiated::protocol),
+            );
             // The layer never changes what it passes on, but for its `Negotiated`.
             assert_eq!(parts.method, spec.method);
             assert_eq!(parts.uri, spec.uri);

@@ -45,6 +45,11 @@ impl WebSocketUpgrade {
         Fut: Future<Output = ()> + Send + 'static,
     {
         let Ok(params) = agreed(self.negotiated()) else {
+            crate::trace::rejected(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "extension_not_implemented",
+                None,
+            );
             return (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "server misconfiguration: an extension was negotiated that the deflate codec does not implement",

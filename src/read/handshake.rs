@@ -16,6 +16,9 @@ const UPGRADE_TOKEN: Letters = Letters::new("upgrade");
 /// The parts of a well-formed handshake that the negotiation and the answer need.
 #[derive(Debug)]
 pub(crate) struct ClientHandshake<'a> {
+    /// The host the request was sent to, if it is a valid `host[:port]`: the authority of
+    /// the request target (HTTP/2's `:authority`, an absolute-form target), or else `Host`.
+    pub(crate) host: Option<&'a str>,
     /// `Sec-WebSocket-Key`, trimmed; `None` over HTTP/2, which has no key (RFC 8441 §5).
     pub(crate) key: Option<&'a [u8]>,
     pub(crate) version: u8,
@@ -47,7 +50,8 @@ impl<'a> ClientHandshake<'a> {
             protocols,
             extensions,
         } = Found::walk(&parts.headers);
-        if attempt == Attempt::Upgrade {
+        let target = parts.uri.authority().map(|authority| authority.as_str());
+        let host = if attempt == Attempt::Upgrade {
             // RFC 6455 §4.2.1 item 2; RFC 9112 §3.2: exactly one valid Host in HTTP/1.1.
             let host = host
                 .at_most_one()
@@ -60,10 +64,15 @@ impl<'a> ClientHandshake<'a> {
             if !contains_token(connection, UPGRADE_TOKEN) {
                 return Err(HandshakeError::ConnectionNotUpgrade);
             }
-        } else if parts.uri.authority().is_none() {
+            match target {
+                None => host.to_str().ok(),
+                Some(target) => is_authority(target.as_bytes()).then_some(target),
+            }
+        } else {
             // RFC 8441 §4: the :authority pseudo-header plays the role of Host.
-            return Err(HandshakeError::MissingHost);
-        }
+            let target = target.ok_or(HandshakeError::MissingHost)?;
+            is_authority(target.as_bytes()).then_some(target)
+        };
 
         // §4.2.1 item 6, §4.4.
         let version = supported.judge(&version)?;
@@ -98,6 +107,7 @@ impl<'a> ClientHandshake<'a> {
         }
 
         Ok(Self {
+            host,
             key,
             version,
             origin,

@@ -17,14 +17,11 @@ impl<'a> SerializedOrigin<'a> {
         // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then "://" and an
         // authority, which `split_host_port` checks whole: a path, query, fragment or
         // userinfo (`/ ? # @`) is no part of an origin's host or port and refuses it.
-        let bytes = origin.as_bytes();
-        let scheme_len = bytes
-            .iter()
-            .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')))?;
-        if !bytes.first().is_some_and(u8::is_ascii_alphabetic) {
+        let scheme_len = origin.bytes().position(|b| !is_scheme_byte(b))?;
+        let (scheme, rest) = origin.split_at(scheme_len);
+        if !is_scheme(scheme) {
             return None;
         }
-        let (scheme, rest) = origin.split_at(scheme_len);
         let authority = rest.strip_prefix("://")?;
         let (host, explicit_port) = split_host_port(authority)?;
         Some(Self {
@@ -55,8 +52,27 @@ impl<'a> SerializedOrigin<'a> {
     }
 }
 
+/// `scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )` (RFC 3986 §3.1).
+pub(crate) fn is_scheme(scheme: &str) -> bool {
+    scheme
+        .as_bytes()
+        .first()
+        .is_some_and(u8::is_ascii_alphabetic)
+        && scheme.bytes().all(is_scheme_byte)
+}
+
+fn is_scheme_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')
+}
+
 /// The default port of a scheme a browser can put in `Origin`, 0 if none is known.
-fn default_port(scheme: &str) -> u16 {
+pub(crate) fn default_port(scheme: &str) -> u16 {
+    // Browsers write schemes in lowercase.
+    match scheme {
+        "https" | "wss" => return 443,
+        "http" | "ws" => return 80,
+        _ => {}
+    }
     match scheme.len() {
         5 if scheme.eq_ignore_ascii_case("https") => 443,
         4 if scheme.eq_ignore_ascii_case("http") => 80,

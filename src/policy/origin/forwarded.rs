@@ -99,6 +99,14 @@ impl OriginPolicy for ForwardedSameOrigin {
             Err(()) => false,
         }
     }
+
+    fn is_allowed_at(&self, origin: &str, host: &str, request: &Parts) -> bool {
+        match self.forwarded_host(request) {
+            Ok(None) => SameOrigin.is_allowed_at(origin, host, request),
+            Ok(Some(host)) => SerializedOrigin::parse(origin).is_some_and(|o| o.is_at(&host)),
+            Err(()) => false,
+        }
+    }
 }
 
 #[cfg(test)]

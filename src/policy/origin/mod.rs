@@ -44,6 +44,15 @@ pub use same_origin::SameOrigin;
 pub trait OriginPolicy: Send + Sync + 'static {
     /// Whether `origin` may open a WebSocket with this `request`.
     fn is_allowed(&self, origin: &str, request: &Parts) -> bool;
+
+    /// [`is_allowed`](Self::is_allowed), told the host the request was sent to: the
+    /// authority of its target, or else its one `Host`, which the layer has checked to be
+    /// a valid `host[:port]`. What the layer calls when it knows the host (the default
+    /// ignores `host`): a policy that compares with it saves looking it up again.
+    fn is_allowed_at(&self, origin: &str, host: &str, request: &Parts) -> bool {
+        let _ = host;
+        self.is_allowed(origin, request)
+    }
 }
 
 impl<F> OriginPolicy for F
@@ -73,18 +82,20 @@ impl OriginPolicy for AnyOrigin {
 /// The origin rule as the layer runs it (RFC 6455 §4.2.2 /origin/, §10.2): without
 /// `Origin`, a non-browser client, let through unless `required`; an `Origin` that is not
 /// visible ASCII, which no policy could allow and no browser sends, refused; any other
-/// judged by `policy`. A refusal is 403.
+/// judged by `policy`, told the request's `host` if it is a valid one. A refusal is 403.
 pub(crate) fn judge<O: OriginPolicy>(
     policy: &O,
     required: bool,
     origin: Option<&HeaderValue>,
+    host: Option<&str>,
     request: &Parts,
 ) -> Result<(), HandshakeError> {
     let allowed = match origin {
         None => !required,
-        Some(origin) => origin
-            .to_str()
-            .is_ok_and(|origin| policy.is_allowed(origin, request)),
+        Some(origin) => origin.to_str().is_ok_and(|origin| match host {
+            Some(host) => policy.is_allowed_at(origin, host, request),
+            None => policy.is_allowed(origin, request),
+        }),
     };
     if allowed {
         Ok(())
@@ -114,18 +125,24 @@ mod tests {
     fn rfc6455_10_2_judge_requires_visible_ascii_and_the_policy() {
         let ok = HeaderValue::from_static("https://ok.test");
         let accents = HeaderValue::from_bytes("https://\u{e9}.test".as_bytes()).unwrap();
-        assert_eq!(judge(&AnyOrigin, false, Some(&ok), &parts()), Ok(()));
+        assert_eq!(judge(&AnyOrigin, false, Some(&ok), None, &parts()), Ok(()));
         assert_eq!(
-            judge(&AnyOrigin, false, Some(&accents), &parts()),
+            judge(&AnyOrigin, false, Some(&accents), None, &parts()),
             Err(HandshakeError::OriginRefused)
         );
         assert_eq!(
-            judge(&|_: &str, _: &Parts| false, false, Some(&ok), &parts()),
+            judge(
+                &|_: &str, _: &Parts| false,
+                false,
+                Some(&ok),
+                Some("ok.test"),
+                &parts()
+            ),
             Err(HandshakeError::OriginRefused)
         );
-        assert_eq!(judge(&SameOrigin, false, None, &parts()), Ok(()));
+        assert_eq!(judge(&SameOrigin, false, None, None, &parts()), Ok(()));
         assert_eq!(
-            judge(&AnyOrigin, true, None, &parts()),
+            judge(&AnyOrigin, true, None, None, &parts()),
             Err(HandshakeError::OriginRefused)
         );
     }

@@ -4,7 +4,7 @@ use http::header::HOST;
 use http::request::Parts;
 
 use super::OriginPolicy;
-use crate::read::origin::SerializedOrigin;
+use crate::read::origin::{SerializedOrigin, default_port, is_scheme};
 
 /// Accepts an `Origin` whose host and port are the request's own (its `Host`, or the
 /// authority of an absolute or HTTP/2 request target), compared ASCII-case-insensitively,
@@ -21,20 +21,45 @@ impl OriginPolicy for SameOrigin {
         let Some(origin) = SerializedOrigin::parse(origin) else {
             return false;
         };
-        let authority = match request.uri.authority() {
-            Some(authority) => authority.as_str().as_bytes(),
-            None => match request.headers.get(HOST) {
-                Some(host) => host.as_bytes(),
-                None => return false,
+        let host = match request.uri.authority() {
+            Some(authority) => authority.as_str(),
+            None => match request.headers.get(HOST).map(|host| host.to_str()) {
+                Some(Ok(host)) => host,
+                _ => return false,
             },
         };
-        // A browser's usual handshake: `Host` spelled as the origin's authority, which
-        // `parse` has just checked. Anything else is split and compared part by part.
-        if origin.authority.as_bytes().eq_ignore_ascii_case(authority) {
-            return origin.port().is_some();
-        }
-        std::str::from_utf8(authority).is_ok_and(|authority| origin.is_at(authority))
+        origin.is_at(host)
     }
+
+    fn is_allowed_at(&self, origin: &str, host: &str, _request: &Parts) -> bool {
+        // A browser's usual handshake: `Host` spelled as the origin's authority. The
+        // layer checked that `host` is a valid `host[:port]`, so that authority is one
+        // too: only the scheme is left to check, and that the port is known.
+        if let Some((scheme, authority)) = split_scheme(origin) {
+            // Compared as bytes first: browsers send both in lowercase, and a byte
+            // comparison is a tenth of a case-folding one.
+            if is_scheme(scheme) && (authority == host || authority.eq_ignore_ascii_case(host)) {
+                return has_port(host) || default_port(scheme) != 0;
+            }
+        }
+        // Anything else is parsed and compared part by part.
+        SerializedOrigin::parse(origin).is_some_and(|origin| origin.is_at(host))
+    }
+}
+
+/// `scheme "://" rest` split at the first colon (byte by byte: a scheme is a few bytes,
+/// too few for a substring search to pay for its setup).
+fn split_scheme(origin: &str) -> Option<(&str, &str)> {
+    let colon = origin.bytes().position(|b| b == b':')?;
+    let rest = origin[colon..].strip_prefix("://")?;
+    Some((&origin[..colon], rest))
+}
+
+/// Whether a valid `host[:port]` has a non-empty port.
+fn has_port(host: &str) -> bool {
+    let digits = host.bytes().rev().take_while(u8::is_ascii_digit).count();
+    let colon = host.len().checked_sub(digits + 1);
+    digits > 0 && colon.is_some_and(|colon| host.as_bytes()[colon] == b':')
 }
 
 #[cfg(test)]
