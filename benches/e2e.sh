@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# End to end over loopback: examples/loadgen.rs against four servers, in one run,
-# alternating round by round:
-#   layer      examples/echo.rs       (this crate's layer + tokio-tungstenite)
-#   axum       examples/axum_echo.rs  (axum 0.8's WebSocketUpgrade, same echo loop and serving)
-#   fastws     examples/hyper_peers.rs --peer fastwebsockets (bare hyper + fastwebsockets)
-#   bare       examples/hyper_peers.rs --peer bare (bare hyper 101, no validation, no codec)
-#   layerfws   examples/hyper_peers.rs --peer layer (this crate's layer and extractor in
-#              front of fastwebsockets' codec on bare hyper: fastws with only the
-#              handshake swapped, to show what the layer itself costs)
+# End to end over loopback: benches/tools/loadgen.rs against four servers, in one
+# run, alternating round by round:
+#   layer      examples/echo.rs            (this crate's layer + tokio-tungstenite)
+#   axum       benches/tools/axum_echo.rs  (axum 0.8's WebSocketUpgrade, same echo loop
+#              and serving)
+#   fastws     benches/tools/hyper_peers.rs --peer fastwebsockets (bare hyper +
+#              fastwebsockets)
+#   bare       benches/tools/hyper_peers.rs --peer bare (bare hyper 101, no validation,
+#              no codec)
+#   layerfws   benches/tools/hyper_peers.rs --peer layer (this crate's layer and
+#              extractor in front of fastwebsockets' codec on bare hyper: fastws with
+#              only the handshake swapped, to show what the layer itself costs)
 # Every connection: Chrome's handshake, Sec-WebSocket-Accept checked, a Close sent, the
 # server's Close read, the server's TCP close awaited.
 #

@@ -3,7 +3,7 @@
 //! `Sec-WebSocket-Extensions` of the 101, or no header when every offer was declined.
 #![cfg(feature = "deflate")]
 
-mod deflate_util;
+mod common;
 
 use axum::Router;
 use axum::http::HeaderValue;
@@ -13,7 +13,8 @@ use axum::routing::any;
 use axum_ws_handshake::deflate::{DeflateParams, PerMessageDeflate};
 use axum_ws_handshake::policy::{AcceptedExtensions, ExtensionOffers, ExtensionPolicy};
 use axum_ws_handshake::{WebSocket, WebSocketLayer, WebSocketUpgrade};
-use deflate_util::{echo, handshake, serve};
+use common::deflate::{echo, handshake};
+use common::serve;
 
 /// A row: the client's header lines, and the response's extensions (`None`: declined).
 type Row<'a> = (&'a [&'a str], Option<&'a str>);

@@ -551,7 +551,7 @@ async fn rfc6455_5_5_1_close_is_answered_with_close_then_tcp_closes() {
     assert_switching_protocols(&conn.read_head().await);
     conn.write(&client_frame(OP_CLOSE, &1000u16.to_be_bytes()))
         .await;
-    // Everything until the server closes the TCP connection (each read bounded by 5 s):
+    // Everything until the server closes the TCP connection (each read bounded by TIMEOUT):
     // exactly one unmasked Close frame echoing the status code 1000.
     let rest = conn.read_to_end().await;
     assert_eq!(rest, [0x88, 0x02, 0x03, 0xe8], "{rest:x?}");

@@ -6,7 +6,8 @@
 #   - 1,000 half-sent heads (+100 silent connections) held while 200 valid handshakes
 #     succeed; the half-sent ones closed by the 10 s header read timeout.
 # Counts can be lowered with LOAD_CONCURRENT, LOAD_SEQUENTIAL, LOAD_SLOW. See
-# docs/HARDENING.md for the figures and examples/load.rs for what each check does.
+# docs/HARDENING.md for the figures and benches/tools/load.rs for what each check
+# does.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --release --example echo --example load
