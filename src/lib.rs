@@ -64,6 +64,8 @@ pub mod policy;
 pub mod rejection;
 mod request;
 mod service;
+#[cfg(feature = "test-util")]
+pub mod test;
 mod token;
 #[cfg(feature = "tungstenite")]
 mod tungstenite;
