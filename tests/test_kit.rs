@@ -180,6 +180,10 @@ async fn without_and_header_change_the_browsers_handshake() {
         status(h().without("sec-websocket-version")).await,
         StatusCode::UPGRADE_REQUIRED
     );
+    // No `Host`, and over HTTP/2 no `:authority`.
+    for handshake in [h().without("host"), h().http2().without("host")] {
+        assert_eq!(status(handshake).await, StatusCode::BAD_REQUEST);
+    }
     assert_eq!(
         status(h().header("connection", "keep-alive").without("connection")).await,
         StatusCode::BAD_REQUEST,

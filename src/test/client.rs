@@ -52,6 +52,7 @@ pub struct TestClient {
 impl TestClient {
     /// A client for `service`: any tower `Service` taking hyper's requests, such as an
     /// axum `Router` (with its state provided) or a `MethodRouter`.
+    #[must_use]
     pub fn new<S, B>(service: S) -> Self
     where
         S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,

@@ -61,7 +61,9 @@
 //!
 //! - **`ConnectInfo`**, and anything else about the transport: there is no socket
 //!   address, nor `into_make_service_with_connect_info`; a handler that extracts
-//!   `ConnectInfo<SocketAddr>` answers 500. Serve the app on a listener to test that.
+//!   `ConnectInfo<SocketAddr>` answers 500 unless the router has axum's
+//!   `MockConnectInfo` layer, which makes one up. Serve the app on a listener to test
+//!   real addresses.
 //! - **TLS**: HTTP/1.1 is cleartext and HTTP/2 is h2c (`:scheme http`): no `wss://`, no
 //!   ALPN, no client certificates. The default `Origin` is `http://localhost`.
 //! - **Your server's configuration**: connections are served by hyper's builders with
