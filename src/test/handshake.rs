@@ -25,7 +25,7 @@ use tokio_tungstenite::tungstenite::protocol::Role;
 use super::client::{HttpVersion, TestClient};
 use super::error::ConnectError;
 use super::settings::{Settings, Watched};
-use super::socket::TestWebSocket;
+use super::socket::{TestWebSocket, UpgradedIo};
 
 /// The host the kit sends (`Host`, or `:authority` over HTTP/2) unless told otherwise.
 const DEFAULT_HOST: &str = "localhost";
@@ -230,7 +230,7 @@ impl Handshake {
             .await
             .map_err(|error| ConnectError::Connection(error.into()))?;
         let stream =
-            WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Client, None).await;
+            WebSocketStream::from_raw_socket(UpgradedIo::new(upgraded), Role::Client, None).await;
         Ok(TestWebSocket::new(stream, Response::from_parts(parts, ())))
     }
 

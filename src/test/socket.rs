@@ -1,6 +1,8 @@
 //! [`TestWebSocket`]: the client's end of an accepted handshake.
 
+use std::error::Error as _;
 use std::fmt;
+use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -9,6 +11,7 @@ use futures_sink::Sink;
 use http::{HeaderMap, Response};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::{Error, Message};
 
@@ -20,12 +23,12 @@ use tokio_tungstenite::tungstenite::{Error, Message};
 /// Use `futures_util`'s `StreamExt::next` and `SinkExt::send`; `SinkExt::close` sends a
 /// Close frame. Dropping the socket closes the connection without one.
 pub struct TestWebSocket {
-    stream: WebSocketStream<TokioIo<Upgraded>>,
+    stream: WebSocketStream<UpgradedIo>,
     response: Response<()>,
 }
 
 impl TestWebSocket {
-    pub(crate) fn new(stream: WebSocketStream<TokioIo<Upgraded>>, response: Response<()>) -> Self {
+    pub(crate) fn new(stream: WebSocketStream<UpgradedIo>, response: Response<()>) -> Self {
         Self { stream, response }
     }
 
@@ -83,5 +86,69 @@ impl Sink<Message> for TestWebSocket {
 
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         Pin::new(&mut self.stream).poll_close(cx)
+    }
+}
+
+/// hyper's upgraded connection, but for one error.
+///
+/// Over HTTP/2 a server that is done with a stream while the client may still send (its
+/// WebSocket closed, say) resets it with `NO_ERROR` (RFC 9113 §8.1: stop sending, the
+/// response is complete). hyper reads that reset as the end of the stream, but a flush
+/// that was waiting for hyper to take the last bytes reports it as an error: a client
+/// that sent its Close and gets the server's back could see its own `send` fail, on a
+/// multi-thread runtime now and then. Here a flush or shutdown ended by `NO_ERROR` is a
+/// success, as the read is; a write after it still fails.
+pub(crate) struct UpgradedIo(TokioIo<Upgraded>);
+
+impl UpgradedIo {
+    pub(crate) fn new(upgraded: Upgraded) -> Self {
+        Self(TokioIo::new(upgraded))
+    }
+}
+
+/// Whether `error` is hyper's report of an HTTP/2 stream reset with `NO_ERROR`.
+fn is_no_error_reset(error: &io::Error) -> bool {
+    error
+        .get_ref()
+        .and_then(|error| error.downcast_ref::<hyper::Error>())
+        .and_then(|error| error.source())
+        .and_then(|error| error.downcast_ref::<h2::Error>())
+        .and_then(h2::Error::reason)
+        == Some(h2::Reason::NO_ERROR)
+}
+
+/// `result`, a success if it is the error of a `NO_ERROR` reset.
+fn no_error_reset_is_done(result: Poll<io::Result<()>>) -> Poll<io::Result<()>> {
+    match result {
+        Poll::Ready(Err(error)) if is_no_error_reset(&error) => Poll::Ready(Ok(())),
+        result => result,
+    }
+}
+
+impl AsyncRead for UpgradedIo {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for UpgradedIo {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        no_error_reset_is_done(Pin::new(&mut self.0).poll_flush(cx))
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        no_error_reset_is_done(Pin::new(&mut self.0).poll_shutdown(cx))
     }
 }
