@@ -671,3 +671,20 @@ async fn connect_verifies_the_101_over_http1() {
         );
     }
 }
+
+/// The kit's types and futures can move to other tasks (`tokio::spawn`).
+#[test]
+fn the_kits_types_and_futures_are_send() {
+    fn send<T: Send>(_: &T) {}
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<TestClient>();
+    send_sync::<Handshake>();
+    send_sync::<ConnectError>();
+    let client = client();
+    send(&client.handshake("/echo").send());
+    send(&client.handshake("/echo").connect());
+    fn socket_is_send(socket: TestWebSocket) -> impl Send {
+        socket
+    }
+    let _ = socket_is_send;
+}
