@@ -69,6 +69,8 @@ pub mod policy;
 mod read;
 pub mod rejection;
 mod service;
+#[cfg(feature = "test-util")]
+pub mod test;
 mod trace;
 #[cfg(feature = "tungstenite")]
 mod tungstenite;
