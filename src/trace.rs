@@ -64,7 +64,7 @@ pub(crate) fn refused(error: &HandshakeError, request: &Parts) {
 #[inline(always)]
 pub(crate) fn accepted(negotiated: &Negotiated, request: &Parts) -> Seen {
     #[cfg(feature = "tracing")]
-    if tracing::level_enabled!(tracing::Level::WARN) {
+    if tracing::level_enabled!(tracing::Level::DEBUG) {
         return accepted_and_seen(negotiated, request);
     }
     let _ = (negotiated, request);
@@ -88,15 +88,17 @@ fn accepted_and_seen(negotiated: &Negotiated, request: &Parts) -> Seen {
             .map(|header| tracing::field::display(value(header))),
         "WebSocket handshake accepted"
     );
-    let enabled = tracing::enabled!(target: "axum_ws_handshake", tracing::Level::WARN);
+    // Not at WARN, the level of the rarer 500: a server logging at `info` would copy
+    // the request target for every handshake. That 500 names its path when DEBUG is on.
+    let enabled = tracing::enabled!(target: "axum_ws_handshake", tracing::Level::DEBUG);
     Seen {
         request: enabled.then(|| Box::new((request.method.clone(), request.uri.clone()))),
     }
 }
 
 /// The method and path of an accepted attempt, kept for the events of [`answered`] when
-/// they can be enabled (`None` otherwise: nothing is copied). Boxed: it rides in every
-/// accepted attempt's response future.
+/// DEBUG events of this crate are enabled (`None` otherwise: nothing is copied). Boxed:
+/// it rides in every accepted attempt's response future.
 #[derive(Debug, Default)]
 pub(crate) struct Seen {
     #[cfg(feature = "tracing")]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Load and leaks (issue 6), on loopback against the echo example, bounded in count and
+# Load and leaks, on loopback against the echo example, bounded in count and
 # time (about 75 s on two cores), with a fresh server per check:
 #   - 10,000 concurrent WebSockets, 0 failures, the server's RSS per idle connection;
 #   - 200,000 sequential handshakes, 0 failures, RSS flat from 10 % to the end;
