@@ -9,9 +9,11 @@
 //! ([`policy::SupportedVersions`]) and which extensions ([`policy::ExtensionPolicy`],
 //! none by default). A failure is answered with a [`HandshakeError`]: 400, 403 or 426 with
 //! the headers the RFCs require and a body that says what was wrong (500 only for a
-//! server-side mistake, such as an extension policy accepting what was not offered). A success reaches the
-//! handler, whose [`WebSocketUpgrade`] extractor answers with the 101 and receives the
-//! connection.
+//! server-side mistake, such as an extension policy accepting what was not offered). A
+//! success reaches the handler, whose [`WebSocketUpgrade`] extractor (or axum's own,
+//! beside a [`Negotiated`]) answers with the 101 and receives the connection; the layer
+//! writes the agreed subprotocol into that answer and turns an answer that is no
+//! WebSocket's (a page) into a 404.
 //!
 //! ```no_run
 //! use axum::{Router, routing::any};
@@ -45,6 +47,10 @@
 //!   the raw [`UpgradedConnection`] for any codec.
 //! - `deflate`: permessage-deflate (RFC 7692): the [`deflate::PerMessageDeflate`] policy
 //!   and [`WebSocketUpgrade::on_deflate_websocket`], whose codec compresses. Needs Rust 1.88.
+//! - `tracing` (default): one event per refused handshake, target `axum_ws_handshake`
+//!   (refusals at DEBUG, server bugs at WARN, accepted handshakes at TRACE).
+//! - `test-util`: [`test::TestClient`], your routes' handshakes and messages in tests,
+//!   without a port.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]

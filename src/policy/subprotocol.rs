@@ -12,7 +12,7 @@ pub use crate::read::subprotocols::Subprotocols;
 
 /// Chooses one of the subprotocols the client offered, or none.
 ///
-/// The layer enforces RFC 6455 §4.2.2 around any policy ([`choose`]): a choice that is
+/// The layer enforces RFC 6455 §4.2.2 around any policy: a choice that is
 /// not one of the client's offers is ignored, and without a choice the response carries
 /// no `Sec-WebSocket-Protocol` at all. Offers are compared exactly (case-sensitively), as
 /// browsers compare the server's answer.
@@ -223,7 +223,7 @@ impl SubprotocolPolicy for ClientPreference {
 }
 
 /// Wraps a policy so that a handshake agreeing on no subprotocol is refused with 400
-/// ([`HandshakeError::NoMatchingSubprotocol`](crate::HandshakeError::NoMatchingSubprotocol)),
+/// ([`HandshakeError::NoMatchingSubprotocol`]),
 /// for endpoints that cannot speak without one.
 #[derive(Debug, Clone, Default)]
 pub struct Required<P>(pub P);

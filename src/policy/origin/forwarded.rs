@@ -30,7 +30,7 @@ use crate::read::origin::SerializedOrigin;
 /// compared is whatever the client chose, and the check is only as good as the proxy's
 /// configuration. (A page in a browser cannot add headers to a WebSocket handshake, so a
 /// hijacking page cannot forge them itself; but a non-browser client, or any other hop
-/// that passes these headers through, can.) [`AllowedOrigins`] with the public origin
+/// that passes these headers through, can.) [`AllowedOrigins`](super::AllowedOrigins) with the public origin
 /// reads no forwarding header and is the safer choice behind a proxy.
 ///
 /// ```
