@@ -24,36 +24,21 @@ const MAX_VALUE: usize = 256;
 #[inline]
 pub(crate) fn refused(error: &HandshakeError, request: &Parts) {
     #[cfg(feature = "tracing")]
-    {
-        let origin = || request.headers.get(ORIGIN).map(value);
-        let version = || match error {
+    if enabled(error.status()) {
+        let version = matches!(
+            error,
             HandshakeError::MissingVersion { .. }
-            | HandshakeError::DuplicateVersion { .. }
-            | HandshakeError::UnsupportedVersion { .. } => {
-                Some(Lines(request.headers.get_all(SEC_WEBSOCKET_VERSION)))
-            }
-            _ => None,
-        };
-        macro_rules! event {
-            ($level:ident) => {
-                tracing::event!(
-                    target: "axum_ws_handshake",
-                    tracing::Level::$level,
-                    status = error.status().as_u16(),
-                    reason = error.name(),
-                    method = %request.method,
-                    path = request.uri.path(),
-                    origin = origin().map(tracing::field::display),
-                    version = version().map(tracing::field::display),
-                    "WebSocket handshake refused"
-                )
-            };
+                | HandshakeError::DuplicateVersion { .. }
+                | HandshakeError::UnsupportedVersion { .. }
+        );
+        Refusal {
+            status: error.status(),
+            reason: error.name(),
+            request: Some((&request.method, &request.uri)),
+            origin: request.headers.get(ORIGIN).map(value),
+            version: version.then(|| Lines(request.headers.get_all(SEC_WEBSOCKET_VERSION))),
         }
-        if error.status().is_server_error() {
-            event!(WARN);
-        } else {
-            event!(DEBUG);
-        }
+        .log();
     }
     #[cfg(not(feature = "tracing"))]
     let _ = (error, request);
@@ -109,29 +94,15 @@ pub(crate) struct Seen {
 /// mismatch).
 pub(crate) fn answered(error: &HandshakeError, seen: &Seen) {
     #[cfg(feature = "tracing")]
-    {
-        let (method, path) = match seen.request.as_deref() {
-            Some((method, uri)) => (Some(tracing::field::display(method)), Some(uri.path())),
-            None => (None, None),
-        };
-        macro_rules! event {
-            ($level:ident) => {
-                tracing::event!(
-                    target: "axum_ws_handshake",
-                    tracing::Level::$level,
-                    status = error.status().as_u16(),
-                    reason = error.name(),
-                    method,
-                    path,
-                    "WebSocket handshake answer replaced"
-                )
-            };
+    if enabled(error.status()) {
+        Refusal {
+            status: error.status(),
+            reason: error.name(),
+            request: seen.request.as_deref().map(|(method, uri)| (method, uri)),
+            origin: None,
+            version: None,
         }
-        if error.status().is_server_error() {
-            event!(WARN);
-        } else {
-            event!(DEBUG);
-        }
+        .log();
     }
     #[cfg(not(feature = "tracing"))]
     let _ = (error, seen);
@@ -140,30 +111,68 @@ pub(crate) fn answered(error: &HandshakeError, seen: &Seen) {
 /// A refusal by an extractor or a codec hand-off, with its status and stable name.
 pub(crate) fn rejected(status: http::StatusCode, reason: &'static str, request: Option<&Parts>) {
     #[cfg(feature = "tracing")]
-    {
-        let method = request.map(|r| tracing::field::display(&r.method));
-        let path = request.map(|r| r.uri.path());
+    if enabled(status) {
+        Refusal {
+            status,
+            reason,
+            request: request.map(|r| (&r.method, &r.uri)),
+            origin: None,
+            version: None,
+        }
+        .log();
+    }
+    #[cfg(not(feature = "tracing"))]
+    let _ = (status, reason, request);
+}
+
+/// Whether a refusal with `status` is logged: 500s, server bugs, at WARN; the rest at
+/// DEBUG.
+#[cfg(feature = "tracing")]
+fn enabled(status: http::StatusCode) -> bool {
+    if status.is_server_error() {
+        tracing::level_enabled!(tracing::Level::WARN)
+    } else {
+        tracing::level_enabled!(tracing::Level::DEBUG)
+    }
+}
+
+/// One refusal's event: its fields, captured once the level is known to be enabled.
+#[cfg(feature = "tracing")]
+struct Refusal<'a> {
+    status: http::StatusCode,
+    reason: &'static str,
+    request: Option<(&'a Method, &'a Uri)>,
+    origin: Option<Escaped<'a>>,
+    version: Option<Lines<'a>>,
+}
+
+#[cfg(feature = "tracing")]
+impl Refusal<'_> {
+    fn log(self) {
+        use tracing::field::display;
+        let method = self.request.map(|(method, _)| display(method));
+        let path = self.request.map(|(_, uri)| uri.path());
         macro_rules! event {
             ($level:ident) => {
                 tracing::event!(
                     target: "axum_ws_handshake",
                     tracing::Level::$level,
-                    status = status.as_u16(),
-                    reason,
+                    status = self.status.as_u16(),
+                    reason = self.reason,
                     method,
                     path,
-                    "WebSocket upgrade rejected"
+                    origin = self.origin.map(display),
+                    version = self.version.map(display),
+                    "WebSocket handshake refused"
                 )
             };
         }
-        if status.is_server_error() {
+        if self.status.is_server_error() {
             event!(WARN);
         } else {
             event!(DEBUG);
         }
     }
-    #[cfg(not(feature = "tracing"))]
-    let _ = (status, reason, request);
 }
 
 /// A header value as sent: printable ASCII as it is, other bytes escaped, cut to
