@@ -32,7 +32,7 @@ use axum::routing::any;
 use axum_ws_handshake::{HandshakeError, WebSocketLayer};
 use common::attempt::{BOTH, Http, accepted, refused};
 use common::h2::serve_h2c;
-use common::{RawResponse, axum_echo, echo};
+use common::{RawResponse, TIMEOUT, axum_echo, echo};
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::SizeAbove;
@@ -40,13 +40,14 @@ use tower_http::cors::CorsLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-/// `TimeoutLayer`'s limit in these tests.
-const TIME_LIMIT: Duration = Duration::from_millis(300);
+/// `TimeoutLayer`'s limit in the test of it; the others have [`TIMEOUT`]'s, which no
+/// answer reaches.
+const TIME_LIMIT: Duration = Duration::from_secs(1);
 
 /// A page long enough for `CompressionLayer` to compress (its minimum is 32 bytes).
 const PAGE: &str = "<!doctype html><title>page</title><p>A page of the app, not a WebSocket.";
 
-/// The app: a page, an echo on each extractor, a handler slower than [`TIME_LIMIT`].
+/// The app: a page, an echo on each extractor, a handler slower than any limit.
 fn routes() -> Router {
     Router::new()
         .route("/", any(|| async { Html(PAGE) }))
@@ -55,7 +56,7 @@ fn routes() -> Router {
         .route(
             "/slow",
             any(|| async {
-                tokio::time::sleep(TIME_LIMIT * 3).await;
+                tokio::time::sleep(TIMEOUT * 6).await;
                 StatusCode::NO_CONTENT
             }),
         )
@@ -76,9 +77,13 @@ const ORDERS: [Order; 2] = [Order::Outside, Order::Inside];
 type Seen = Arc<Mutex<Vec<u16>>>;
 
 /// `routes()` with `WebSocketLayer::new().subprotocols(["chat"])` and the four tower-http
-/// layers in `order`, compressing as `compression` says, served over HTTP/1.1 and h2c.
+/// layers in `order`, compressing as `compression` says, `TimeoutLayer` with `limit`
+/// ([`TIMEOUT`] if not given); served over HTTP/1.1 and h2c.
 macro_rules! serve {
-    ($order:expr, $compression:expr) => {{
+    ($order:expr, $compression:expr) => {
+        serve!($order, $compression, TIMEOUT)
+    };
+    ($order:expr, $compression:expr, $limit:expr) => {{
         let seen = Seen::default();
         let record = Arc::clone(&seen);
         let tower_http = ServiceBuilder::new()
@@ -91,7 +96,7 @@ macro_rules! serve {
             .layer($compression)
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::REQUEST_TIMEOUT,
-                TIME_LIMIT,
+                $limit,
             ));
         let layer = WebSocketLayer::new().subprotocols(["chat"]);
         let app = match $order {
@@ -215,19 +220,25 @@ async fn rfc8441_5_a_compression_of_empty_bodies_belongs_outside_the_layer() {
 #[tokio::test]
 async fn rfc6455_4_2_2_timeout_layers_limit_ends_with_the_handshakes_answer() {
     for order in ORDERS {
-        let (addr, _) = serve!(order, CompressionLayer::new());
+        let (addr, _) = serve!(order, CompressionLayer::new(), TIME_LIMIT);
         let origin = format!("http://{addr}");
-        for http in BOTH {
+        let check = async |http: Http| {
             let at = format!("{order:?} {http:?}");
             // The WebSocket outlives the limit.
-            let (_, mut socket) = accepted(addr, http, "/axum", &browser(&origin)).await;
-            tokio::time::sleep(TIME_LIMIT * 2).await;
-            socket.echo_and_close(&at).await;
+            let outlives = async {
+                let (_, mut socket) = accepted(addr, http, "/axum", &browser(&origin)).await;
+                tokio::time::sleep(TIME_LIMIT * 3 / 2).await;
+                socket.echo_and_close(&at).await;
+            };
             // A handler slower than the limit: the 408 is a decline (RFC 6455 §4.2.2
             // steps 2-3), passed unchanged.
-            let answer = refused(addr, http, "/slow", &browser(&origin)).await;
-            assert_eq!(answer.status, 408, "{at}: {}", answer.head);
-        }
+            let slow = async {
+                let answer = refused(addr, http, "/slow", &browser(&origin)).await;
+                assert_eq!(answer.status, 408, "{at}: {}", answer.head);
+            };
+            tokio::join!(outlives, slow);
+        };
+        tokio::join!(check(Http::V1), check(Http::V2));
     }
 }
 
