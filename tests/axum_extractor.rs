@@ -415,7 +415,9 @@ async fn rfc6455_4_2_1_axums_extractor_rechecks_more_strictly() {
     // The layer reads every line of `Connection` and `Upgrade` for the token (RFC 9110
     // §7.8, RFC 6455 §4.2.1) and accepts these; axum's extractor reads the first line
     // only and wants `Upgrade` to be exactly `websocket`, so it answers 400, which passes
-    // the layer as any decline does. This crate's extractor accepts them.
+    // the layer as any decline does. This crate's extractor accepts them. (axum's also
+    // answers 400 to any `Sec-WebSocket-Version` but 13, which only a layer configured
+    // with `.versions(..)` for more would let through.)
     let addr = serve_default().await;
     let requests = |path| {
         [
