@@ -8,12 +8,15 @@
 //!   [`raw::Conn`];
 //! - [`h2`]: the h2c server (hyper-util's auto builder) and an HTTP/2 client that sends
 //!   the extended CONNECT of RFC 8441;
+//! - [`attempt`]: one handshake over HTTP/1.1 or HTTP/2 alike, its answer in one shape
+//!   and its WebSocket when accepted;
 //! - [`deflate`]: a handshake offering extensions, the deflate echo handler, and raw
 //!   deflate with an explicit window (RFC 7692 §7.2), so that tests see the wire itself.
 //!
 //! Every read is bounded by [`TIMEOUT`], so no test can hang.
 #![allow(dead_code)]
 
+pub mod attempt;
 #[cfg(feature = "deflate")]
 pub mod deflate;
 pub mod frame;
@@ -86,6 +89,22 @@ pub async fn echo_socket(mut socket: WebSocket) {
 pub async fn echo_messages(socket: &mut WebSocket) {
     while let Some(Ok(message)) = socket.next().await {
         if (message.is_text() || message.is_binary()) && socket.send(message).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// [`echo`] on axum's own extractor, socket and messages, behind the layer: what an
+/// existing axum app's handler looks like.
+pub async fn axum_echo(ws: axum::extract::ws::WebSocketUpgrade) -> Response {
+    ws.on_upgrade(axum_echo_socket)
+}
+
+pub async fn axum_echo_socket(mut socket: axum::extract::ws::WebSocket) {
+    use axum::extract::ws::Message;
+    while let Some(Ok(message)) = socket.recv().await {
+        let echo = matches!(message, Message::Text(_) | Message::Binary(_));
+        if echo && socket.send(message).await.is_err() {
             break;
         }
     }

@@ -169,6 +169,16 @@ impl Conn {
     }
 }
 
+impl<S> Conn<S> {
+    /// The same connection on `wrap(stream)` (boxed, say), what was read kept.
+    pub fn map_stream<T>(self, wrap: impl FnOnce(S) -> T) -> Conn<T> {
+        Conn {
+            stream: wrap(self.stream),
+            buf: self.buf,
+        }
+    }
+}
+
 impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     /// A connection on `stream`, nothing read yet.
     pub fn new(stream: S) -> Self {
