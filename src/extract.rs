@@ -35,6 +35,8 @@ pub struct WebSocketUpgrade {
     on_upgrade: OnUpgrade,
     #[cfg(feature = "tungstenite")]
     pub(crate) config: tokio_tungstenite::tungstenite::protocol::WebSocketConfig,
+    /// Set by `graceful_shutdown` (src/shutdown.rs).
+    pub(crate) shutdown: Option<crate::GracefulShutdown>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for WebSocketUpgrade {
@@ -62,6 +64,7 @@ impl<S: Send + Sync> FromRequestParts<S> for WebSocketUpgrade {
             on_upgrade,
             #[cfg(feature = "tungstenite")]
             config: crate::tungstenite::default_config(),
+            shutdown: None,
         })
     }
 }
@@ -82,11 +85,14 @@ impl WebSocketUpgrade {
     ///
     /// If the upgrade fails (the client went away before the 101 was sent), `callback`
     /// never runs.
-    pub fn on_upgrade<C, Fut>(self, callback: C) -> Response
+    pub fn on_upgrade<C, Fut>(mut self, callback: C) -> Response
     where
         C: FnOnce(UpgradedConnection) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
+        if let Some(shutdown) = self.shutdown.take() {
+            return shutdown.spawn_upgrade(self, callback);
+        }
         let (response, pending) = self.accept();
         tokio::spawn(async move {
             if let Ok(connection) = pending.await {

@@ -62,6 +62,7 @@ pub mod policy; // each policy's whole rule
 mod read; // the client's handshake read against its grammars, apart from I/O
 pub mod rejection; // the extractor's refusals
 mod service; // per request: pass through, or read → negotiate → handler / refusal
+mod shutdown; // after the 101: the sockets' shutdown signal and the tracker of their tasks
 #[cfg(feature = "tungstenite")]
 mod tungstenite; // ... as a tokio-tungstenite WebSocket
 mod upgraded; // the connection after the 101 // ... or as a permessage-deflate one
@@ -73,10 +74,12 @@ pub use negotiated::Negotiated;
 pub use on_error::{DefaultErrorHandler, ErrorHandler};
 pub use rejection::WebSocketUpgradeRejection;
 pub use service::{ResponseFuture, WebSocketService};
+pub use shutdown::{GracefulShutdown, ShutdownSignal};
 #[cfg(feature = "deflate")]
 pub use sockudo_ws;
 #[cfg(feature = "tungstenite")]
 pub use tokio_tungstenite;
+pub use tokio_util;
 #[cfg(feature = "tungstenite")]
 pub use tungstenite::WebSocket;
 pub use upgraded::{PendingUpgrade, UpgradedConnection};

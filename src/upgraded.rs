@@ -21,6 +21,8 @@ use crate::Negotiated;
 pub struct UpgradedConnection {
     io: TokioIo<hyper::upgrade::Upgraded>,
     negotiated: Negotiated,
+    /// The server's shutdown signal, if one was given (src/shutdown.rs).
+    pub(crate) shutdown: Option<tokio_util::sync::CancellationToken>,
 }
 
 impl UpgradedConnection {
@@ -28,6 +30,7 @@ impl UpgradedConnection {
         Self {
             io: TokioIo::new(upgraded),
             negotiated,
+            shutdown: None,
         }
     }
 

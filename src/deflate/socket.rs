@@ -87,6 +87,8 @@ pub struct DeflateWebSocket {
     inner: Inner,
     params: Option<DeflateParams>,
     negotiated: Negotiated,
+    /// The server's shutdown signal, if one was given (src/shutdown.rs).
+    pub(crate) shutdown: Option<tokio_util::sync::CancellationToken>,
 }
 
 enum Inner {
@@ -99,6 +101,7 @@ impl DeflateWebSocket {
         // Over HTTP/2 (RFC 8441) the stream must be ended after the Close is sent, or
         // the Close may be dropped with it.
         let negotiated = connection.negotiated().clone();
+        let shutdown = connection.shutdown.clone();
         let http2 = negotiated.is_extended_connect();
         let inner = match params {
             Some(params) => {
@@ -123,6 +126,7 @@ impl DeflateWebSocket {
             inner,
             params,
             negotiated,
+            shutdown,
         }
     }
 
