@@ -85,13 +85,23 @@ impl WebSocketUpgrade {
     ///
     /// If the upgrade fails (the client went away before the 101 was sent), `callback`
     /// never runs.
-    pub fn on_upgrade<C, Fut>(mut self, callback: C) -> Response
+    pub fn on_upgrade<C, Fut>(self, callback: C) -> Response
     where
         C: FnOnce(UpgradedConnection) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        if let Some(shutdown) = self.shutdown.take() {
-            return shutdown.spawn_upgrade(self, callback);
+        if let Some(shutdown) = &self.shutdown {
+            let tracker = shutdown.tracker().clone();
+            let (response, pending) = self.accept();
+            crate::shutdown::spawn_tracked(
+                &tracker,
+                Box::pin(async move {
+                    if let Ok(connection) = pending.await {
+                        callback(connection).await;
+                    }
+                }),
+            );
+            return response;
         }
         let (response, pending) = self.accept();
         tokio::spawn(async move {
@@ -130,7 +140,7 @@ impl WebSocketUpgrade {
         let response = self.response();
         (
             response,
-            PendingUpgrade::new(self.on_upgrade, self.negotiated),
+            PendingUpgrade::new(self.on_upgrade, self.negotiated, self.shutdown),
         )
     }
 

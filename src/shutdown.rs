@@ -8,7 +8,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use axum_core::response::Response;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 use tokio_util::task::TaskTracker;
 
@@ -135,26 +134,17 @@ impl GracefulShutdown {
     pub fn tracker(&self) -> &TaskTracker {
         &self.shared.tracker
     }
+}
 
-    /// `on_upgrade`'s hand-off, on a tracked task, with the signal given to the
-    /// connection.
-    pub(crate) fn spawn_upgrade<C, Fut>(self, ws: WebSocketUpgrade, callback: C) -> Response
-    where
-        C: FnOnce(UpgradedConnection) -> Fut + Send + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
-        let (response, pending) = ws.accept();
-        let token = self.shared.token.clone();
-        // Tracked from the response on, so that `wait` cannot miss a socket whose
-        // upgrade is still under way.
-        self.shared.tracker.spawn(async move {
-            if let Ok(mut connection) = pending.await {
-                connection.shutdown = Some(token);
-                Box::pin(callback(connection)).await;
-            }
-        });
-        response
-    }
+/// `on_upgrade`'s hand-off when given a shutdown: the task, which awaits the upgrade and
+/// runs the callback, is spawned on the shutdown's `tracker` from the response on, so
+/// that `wait` cannot miss a socket whose upgrade is under way.
+///
+/// Boxed, as `on_upgrade` boxes the callback's future (tokio copies a task's future as it
+/// spawns it), and not generic: tokio's task machinery for a tracked task is compiled
+/// once, here, rather than in every crate that calls `on_upgrade`.
+pub(crate) fn spawn_tracked(tracker: &TaskTracker, task: Pin<Box<dyn Future<Output = ()> + Send>>) {
+    drop(tracker.spawn(task));
 }
 
 impl fmt::Debug for GracefulShutdown {
@@ -167,11 +157,13 @@ impl fmt::Debug for GracefulShutdown {
 }
 
 impl WebSocketUpgrade {
-    /// Runs the connection's task on `shutdown`'s tracker, and gives the connection its
-    /// signal ([`UpgradedConnection::shutdown_signal`], and the same on the deflate
-    /// socket), for the hand-offs that spawn: [`on_upgrade`](Self::on_upgrade),
-    /// `on_websocket` and `on_deflate_websocket`. [`accept`](Self::accept) leaves the
-    /// task to the caller, who then has the shutdown at hand.
+    /// Gives the connection `shutdown`'s signal
+    /// ([`UpgradedConnection::shutdown_signal`], and the same on the deflate socket), and
+    /// runs its task on `shutdown`'s tracker when the crate spawns it
+    /// ([`on_upgrade`](Self::on_upgrade), `on_websocket`, `on_deflate_websocket`).
+    /// After [`accept`](Self::accept) the task is the caller's to spawn (on
+    /// [`GracefulShutdown::tracker`], for the shutdown to wait for it); the connection
+    /// the [`PendingUpgrade`](crate::PendingUpgrade) resolves to has the signal.
     ///
     /// See [`GracefulShutdown`] for the pattern.
     pub fn graceful_shutdown(mut self, shutdown: GracefulShutdown) -> Self {
@@ -188,7 +180,7 @@ impl UpgradedConnection {
     ///
     /// A tokio-tungstenite `WebSocket` reaches it through `socket.get_ref()`.
     pub fn shutdown_signal(&self) -> ShutdownSignal {
-        ShutdownSignal::new(self.shutdown.as_ref())
+        ShutdownSignal::new(self.shutdown.as_ref().map(|s| &s.shared.token))
     }
 }
 
@@ -198,7 +190,7 @@ impl crate::deflate::DeflateWebSocket {
     /// [`UpgradedConnection::shutdown_signal`]. Send the Close with
     /// `close(1001, reason)`, then read on until the stream ends.
     pub fn shutdown_signal(&self) -> ShutdownSignal {
-        ShutdownSignal::new(self.shutdown.as_ref())
+        ShutdownSignal::new(self.shutdown.as_ref().map(|s| &s.shared.token))
     }
 }
 

@@ -87,8 +87,8 @@ pub struct DeflateWebSocket {
     inner: Inner,
     params: Option<DeflateParams>,
     negotiated: Negotiated,
-    /// The server's shutdown signal, if one was given (src/shutdown.rs).
-    pub(crate) shutdown: Option<tokio_util::sync::CancellationToken>,
+    /// The server's shutdown, if one was given (src/shutdown.rs).
+    pub(crate) shutdown: Option<crate::GracefulShutdown>,
 }
 
 enum Inner {
