@@ -17,7 +17,7 @@
 //! On SIGTERM or SIGINT it shuts down gracefully: it stops accepting, sends every open
 //! WebSocket a Close with 1001 (going away), waits up to 5 s for the close handshakes and
 //! the connections to end, and exits with status 0. It logs to stderr, filtered by
-//! `RUST_LOG` (default `info`; `RUST_LOG=axum_ws_handshake=debug` for the handshake's).
+//! `RUST_LOG` (default `info`).
 
 use std::net::SocketAddr;
 use std::process::ExitCode;

@@ -39,6 +39,9 @@
 //! # }
 //! ```
 //!
+//! After the 101 the socket is the handler's: [`GracefulShutdown`] lets a server close
+//! every socket with 1001 (going away) on shutdown and wait for the close handshakes.
+//!
 //! # Features
 //! - `tungstenite` (default): [`WebSocketUpgrade::on_websocket`] hands the handler a
 //!   tokio-tungstenite [`WebSocket`]. Without it, [`WebSocketUpgrade::on_upgrade`] gives

@@ -88,12 +88,14 @@ struct Shared {
 
 impl GracefulShutdown {
     /// A shutdown not started, with a new token and tracker.
+    #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
 
     /// A shutdown made of a server's own token (cancelling it starts the shutdown) and
     /// tracker (the sockets' tasks are spawned on it).
+    #[must_use]
     pub fn from_parts(token: CancellationToken, tracker: TaskTracker) -> Self {
         Self {
             shared: Arc::new(Shared { token, tracker }),
