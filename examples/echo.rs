@@ -89,6 +89,10 @@ async fn echo(mut socket: WebSocket) {
     let mut going_away = socket.get_ref().shutdown_signal();
     loop {
         tokio::select! {
+            // In this order, without a random draw per wake-up; the signal first, so
+            // that a client sending without pause cannot hold it off.
+            biased;
+            () = &mut going_away => break,
             message = socket.next() => match message {
                 Some(Ok(message)) => {
                     if (message.is_text() || message.is_binary())
@@ -99,7 +103,6 @@ async fn echo(mut socket: WebSocket) {
                 }
                 _ => return,
             },
-            () = &mut going_away => break,
         }
     }
     let away = CloseFrame {
@@ -123,6 +126,10 @@ async fn echo_deflate(mut socket: DeflateWebSocket) {
     let mut going_away = socket.shutdown_signal();
     loop {
         tokio::select! {
+            // In this order, without a random draw per wake-up; the signal first, so
+            // that a client sending without pause cannot hold it off.
+            biased;
+            () = &mut going_away => break,
             message = socket.next() => match message {
                 Some(Ok(message)) => {
                     if (message.is_text() || message.is_binary())
@@ -133,7 +140,6 @@ async fn echo_deflate(mut socket: DeflateWebSocket) {
                 }
                 _ => return,
             },
-            () = &mut going_away => break,
         }
     }
     let _ = socket.close(1001, GOING_AWAY).await;

@@ -157,6 +157,10 @@ async fn echo(mut socket: WebSocket) {
     let mut going_away = socket.get_ref().shutdown_signal();
     let shutting_down = loop {
         tokio::select! {
+            // In this order, without a random draw per wake-up; the signal first, so
+            // that a client sending without pause cannot hold it off.
+            biased;
+            () = &mut going_away => break true,
             message = socket.next() => match message {
                 Some(Ok(message)) => {
                     if (message.is_text() || message.is_binary())
@@ -167,7 +171,6 @@ async fn echo(mut socket: WebSocket) {
                 }
                 _ => break false,
             },
-            () = &mut going_away => break true,
         }
     };
     if shutting_down {
@@ -296,8 +299,9 @@ async fn serve(
         let acceptor = acceptor.clone();
         let service = TowerToHyperService::new(app.clone());
         let builder = builder.clone();
-        let token = token.clone();
+        let stop = shutdown.clone();
         shutdown.tracker().spawn(async move {
+            let token = stop.token();
             let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream));
             let stream = tokio::select! {
                 handshake = handshake => match handshake {

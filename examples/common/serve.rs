@@ -12,7 +12,7 @@ use std::time::Duration;
 use axum::http::Request;
 use axum::response::Response;
 use axum_ws_handshake::GracefulShutdown;
-use axum_ws_handshake::tokio_util::sync::CancellationToken;
+use axum_ws_handshake::tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -67,17 +67,18 @@ pub async fn serve_with_shutdown<S>(
     serve_until(listener, app, header_read_timeout, Some(shutdown)).await;
 }
 
-/// Runs `connection` to its end; once `token` (if any) is cancelled, asks it with
+/// Runs `connection` to its end; once `cancelled` (if any) resolves, asks it with
 /// `graceful` to finish first.
 async fn finish<C: Future>(
     mut connection: Pin<Box<C>>,
-    token: Option<&CancellationToken>,
+    cancelled: Option<Pin<&mut WaitForCancellationFuture<'_>>>,
     graceful: impl FnOnce(Pin<&mut C>),
 ) {
-    if let Some(token) = token {
+    if let Some(cancelled) = cancelled {
         tokio::select! {
+            biased;
             _ = connection.as_mut() => return,
-            () = token.cancelled() => graceful(connection.as_mut()),
+            () = cancelled => graceful(connection.as_mut()),
         }
     }
     let _ = connection.await;
@@ -100,28 +101,36 @@ async fn serve_until<S>(
     http2.timer(TokioTimer::new()).enable_connect_protocol();
     // Shared: one reference count per connection instead of two builders' clones.
     let builders = Arc::new((http1, http2));
+    // Each future below waits on the token from one registration for its whole life,
+    // rather than one per `select!`; `biased` polls in the order written, without a
+    // random draw per wake-up.
+    let mut stopped = std::pin::pin!(shutdown.as_ref().map(|s| s.token().cancelled()));
     loop {
-        let stream = match &shutdown {
+        let stream = match stopped.as_mut().as_pin_mut() {
             None => accept::accept(&listener).await,
-            Some(shutdown) => tokio::select! {
-                stream = accept::accept(&listener) => stream,
+            Some(stopped) => tokio::select! {
+                biased;
                 // Returning drops the listener: connections are refused from now on.
-                () = shutdown.token().cancelled() => return,
+                () = stopped => return,
+                stream = accept::accept(&listener) => stream,
             },
         };
         let builders = Arc::clone(&builders);
         let app = app.clone();
-        let token = shutdown.as_ref().map(|s| s.token().clone());
+        // The shutdown, not its token: cloning a token takes its tree's lock.
+        let stop = shutdown.clone();
         let task = async move {
-            let token = token.as_ref();
+            let token = stop.as_ref().map(GracefulShutdown::token);
+            let mut cancelled = std::pin::pin!(token.map(CancellationToken::cancelled));
             // A client that sends nothing, or stalls in the HTTP/2 preface; or any client
             // still silent when the shutdown starts.
             let sniffed = tokio::time::timeout(header_read_timeout, sniff::sniff(stream));
-            let sniffed = match token {
+            let sniffed = match cancelled.as_mut().as_pin_mut() {
                 None => sniffed.await,
-                Some(token) => tokio::select! {
+                Some(cancelled) => tokio::select! {
+                    biased;
                     sniffed = sniffed => sniffed,
-                    () = token.cancelled() => return,
+                    () = cancelled => return,
                 },
             };
             let Ok(Ok((is_http2, io))) = sniffed else {
@@ -136,7 +145,8 @@ async fn serve_until<S>(
                     .0
                     .serve_connection(io, TowerToHyperService::new(app))
                     .with_upgrades();
-                finish(Box::pin(connection), token, |c| c.graceful_shutdown()).await;
+                let cancelled = cancelled.as_mut().as_pin_mut();
+                finish(Box::pin(connection), cancelled, |c| c.graceful_shutdown()).await;
                 return;
             }
             // HTTP/2 has no header read timeout: a connection that has made no request
@@ -150,20 +160,23 @@ async fn serve_until<S>(
                 }));
             let mut connection = Box::pin(builders.1.serve_connection(io, service));
             let idle = tokio::time::sleep(header_read_timeout);
-            match token {
+            match cancelled.as_mut().as_pin_mut() {
                 None => tokio::select! {
                     _ = connection.as_mut() => return,
                     () = idle => {}
                 },
-                Some(token) => tokio::select! {
+                Some(cancelled) => tokio::select! {
+                    biased;
                     _ = connection.as_mut() => return,
+                    // GOAWAY below; the connection ends once its streams have.
+                    () = cancelled => {}
                     () = idle => {}
-                    // GOAWAY; the connection ends once its streams have.
-                    () = token.cancelled() => {}
                 },
             }
-            if first_request.load(Ordering::Relaxed) || token.is_some_and(|t| t.is_cancelled()) {
-                finish(connection, token, |c| c.graceful_shutdown()).await;
+            let stopping = token.is_some_and(CancellationToken::is_cancelled);
+            if first_request.load(Ordering::Relaxed) || stopping {
+                let cancelled = cancelled.as_mut().as_pin_mut();
+                finish(connection, cancelled, |c| c.graceful_shutdown()).await;
             }
         };
         match &shutdown {
