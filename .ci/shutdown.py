@@ -1,4 +1,5 @@
-"""Graceful shutdown of the echo example, from outside.
+"""Graceful shutdown of the echo example (or, with --tls, the tls example over wss://),
+from outside.
 
 Starts the server (the binary given), opens --clients WebSockets with Python
 `websockets` (which offers permessage-deflate: with --deflate the server's codec
@@ -6,12 +7,15 @@ compresses), has each echo a message, then sends the server --signal. Checks tha
 client receives a Close with code 1001 (going away) and that the server exits with
 status 0 within --limit seconds of the signal. Prints the timings.
 
-    python shutdown.py --server PATH --port PORT --signal TERM|INT [--clients N] [--deflate]
+    python shutdown.py --server PATH --port PORT --signal TERM|INT [--clients N]
+                       [--deflate | --tls]
 """
 import argparse
 import asyncio
 import os
+import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -26,13 +30,17 @@ parser.add_argument("--port", type=int, required=True)
 parser.add_argument("--signal", choices=["TERM", "INT"], required=True)
 parser.add_argument("--clients", type=int, default=300)
 parser.add_argument("--deflate", action="store_true")
+parser.add_argument("--tls", action="store_true")
 parser.add_argument("--limit", type=float, default=10.0)
 args = parser.parse_args()
 
 ADDR = f"127.0.0.1:{args.port}"
-URL = f"ws://{ADDR}/echo"
+URL = f"wss://localhost:{args.port}/echo" if args.tls else f"ws://{ADDR}/echo"
 SIGNAL = {"TERM": signal.SIGTERM, "INT": signal.SIGINT}[args.signal]
-NAME = f"SIG{args.signal}{' --deflate' if args.deflate else ''}"
+NAME = f"SIG{args.signal}{' --deflate' if args.deflate else ''}{' over wss://' if args.tls else ''}"
+TMP = tempfile.mkdtemp()
+CA = os.path.join(TMP, "ca.pem")
+SSL = None
 
 
 def fail(message, log=None):
@@ -44,9 +52,12 @@ def fail(message, log=None):
 
 
 def start_server(log):
+    global SSL
     command = [args.server, "--addr", ADDR] + (["--deflate"] if args.deflate else [])
+    if args.tls:
+        command += ["--ca-out", CA]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
-    expected = f"listening on http://{ADDR}"
+    expected = f"listening on {'https' if args.tls else 'http'}://{ADDR}"
     deadline = time.monotonic() + 10
     os.set_blocking(server.stdout.fileno(), False)
     out = b""
@@ -59,12 +70,14 @@ def start_server(log):
             out += chunk
         else:
             time.sleep(0.02)
+    if args.tls:
+        SSL = ssl.create_default_context(cafile=CA)
     return server
 
 
 async def client(i, opened, signalled):
     """Opens, echoes once, reports open, then waits for the server's Close."""
-    async with connect(URL, open_timeout=10, close_timeout=10, max_size=None) as ws:
+    async with connect(URL, ssl=SSL, open_timeout=10, close_timeout=10, max_size=None) as ws:
         extensions = ws.response.headers.get("Sec-WebSocket-Extensions") or ""
         if args.deflate != ("permessage-deflate" in extensions):
             raise AssertionError(f"client {i}: Sec-WebSocket-Extensions {extensions!r}")
@@ -148,6 +161,7 @@ async def main():
         if server.poll() is None:
             server.kill()
             server.wait()
+        shutil.rmtree(TMP, ignore_errors=True)
 
 
 asyncio.run(main())
