@@ -92,16 +92,7 @@ impl WebSocketUpgrade {
     {
         if let Some(shutdown) = &self.shutdown {
             let tracker = shutdown.tracker().clone();
-            let (response, pending) = self.accept();
-            crate::shutdown::spawn_tracked(
-                &tracker,
-                Box::pin(async move {
-                    if let Ok(connection) = pending.await {
-                        callback(connection).await;
-                    }
-                }),
-            );
-            return response;
+            return crate::shutdown::on_upgrade_tracked(self, tracker, callback);
         }
         let (response, pending) = self.accept();
         tokio::spawn(async move {

@@ -8,6 +8,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use axum_core::response::Response;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 use tokio_util::task::TaskTracker;
 
@@ -138,14 +139,35 @@ impl GracefulShutdown {
     }
 }
 
-/// `on_upgrade`'s hand-off when given a shutdown: the task, which awaits the upgrade and
-/// runs the callback, is spawned on the shutdown's `tracker` from the response on, so
-/// that `wait` cannot miss a socket whose upgrade is under way.
-///
+/// `on_upgrade`'s hand-off for a `ws` given a shutdown: the task, which awaits the
+/// upgrade and runs the callback, is spawned on the shutdown's `tracker` from the
+/// response on, so that `wait` cannot miss a socket whose upgrade is under way. The
+/// connection gets the shutdown from the `PendingUpgrade`.
+pub(crate) fn on_upgrade_tracked<C, Fut>(
+    ws: WebSocketUpgrade,
+    tracker: TaskTracker,
+    callback: C,
+) -> Response
+where
+    C: FnOnce(UpgradedConnection) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let (response, pending) = ws.accept();
+    spawn_tracked(
+        &tracker,
+        Box::pin(async move {
+            if let Ok(connection) = pending.await {
+                callback(connection).await;
+            }
+        }),
+    );
+    response
+}
+
 /// Boxed, as `on_upgrade` boxes the callback's future (tokio copies a task's future as it
 /// spawns it), and not generic: tokio's task machinery for a tracked task is compiled
 /// once, here, rather than in every crate that calls `on_upgrade`.
-pub(crate) fn spawn_tracked(tracker: &TaskTracker, task: Pin<Box<dyn Future<Output = ()> + Send>>) {
+fn spawn_tracked(tracker: &TaskTracker, task: Pin<Box<dyn Future<Output = ()> + Send>>) {
     drop(tracker.spawn(task));
 }
 
