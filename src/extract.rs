@@ -36,6 +36,8 @@ pub struct WebSocketUpgrade {
     on_upgrade: OnUpgrade,
     #[cfg(feature = "tungstenite")]
     pub(crate) config: tokio_tungstenite::tungstenite::protocol::WebSocketConfig,
+    /// Set by `graceful_shutdown` (src/shutdown.rs).
+    pub(crate) shutdown: Option<crate::GracefulShutdown>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for WebSocketUpgrade {
@@ -51,6 +53,7 @@ impl<S: Send + Sync> FromRequestParts<S> for WebSocketUpgrade {
             on_upgrade,
             #[cfg(feature = "tungstenite")]
             config: crate::tungstenite::default_config(),
+            shutdown: None,
         })
     }
 }
@@ -136,6 +139,10 @@ impl WebSocketUpgrade {
         C: FnOnce(UpgradedConnection) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
+        if let Some(shutdown) = &self.shutdown {
+            let tracker = shutdown.tracker().clone();
+            return crate::shutdown::on_upgrade_tracked(self, tracker, callback);
+        }
         let (response, pending) = self.accept();
         tokio::spawn(async move {
             if let Ok(connection) = pending.await {
@@ -173,7 +180,7 @@ impl WebSocketUpgrade {
         let response = self.response();
         (
             response,
-            PendingUpgrade::new(self.on_upgrade, self.negotiated),
+            PendingUpgrade::new(self.on_upgrade, self.negotiated, self.shutdown),
         )
     }
 

@@ -41,6 +41,9 @@
 //! # }
 //! ```
 //!
+//! After the 101 the socket is the handler's: [`GracefulShutdown`] lets a server close
+//! every socket with 1001 (going away) on shutdown and wait for the close handshakes.
+//!
 //! # Features
 //! - `tungstenite` (default): [`WebSocketUpgrade::on_websocket`] hands the handler a
 //!   tokio-tungstenite [`WebSocket`]. Without it, [`WebSocketUpgrade::on_upgrade`] gives
@@ -60,8 +63,8 @@
 // client's handshake against its grammars, no I/O) → negotiate (the policies in the
 // RFC's order; policy/ holds each rule) → error + on_error (a refusal) or the handler:
 // extract (the extractors; rejection), answer (its answer made to agree) → negotiated,
-// upgraded (the connection after the 101) → tungstenite or deflate (the codec). trace
-// logs along the way.
+// upgraded (the connection after the 101, with shutdown's signal) → tungstenite or
+// deflate (the codec). trace logs along the way.
 mod answer;
 #[cfg(feature = "deflate")]
 pub mod deflate;
@@ -75,6 +78,7 @@ pub mod policy;
 mod read;
 pub mod rejection;
 mod service;
+mod shutdown;
 #[cfg(feature = "test-util")]
 pub mod test;
 mod trace;
@@ -89,10 +93,12 @@ pub use negotiated::Negotiated;
 pub use on_error::{DefaultErrorHandler, ErrorHandler};
 pub use rejection::WebSocketUpgradeRejection;
 pub use service::{ResponseFuture, WebSocketService};
+pub use shutdown::{GracefulShutdown, ShutdownSignal};
 #[cfg(feature = "deflate")]
 pub use sockudo_ws;
 #[cfg(feature = "tungstenite")]
 pub use tokio_tungstenite;
+pub use tokio_util;
 #[cfg(feature = "tungstenite")]
 pub use tungstenite::WebSocket;
 pub use upgraded::{PendingUpgrade, UpgradedConnection};

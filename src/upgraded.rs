@@ -21,6 +21,8 @@ use crate::Negotiated;
 pub struct UpgradedConnection {
     io: TokioIo<hyper::upgrade::Upgraded>,
     negotiated: Negotiated,
+    /// The server's shutdown, if one was given (src/shutdown.rs).
+    pub(crate) shutdown: Option<crate::GracefulShutdown>,
 }
 
 impl UpgradedConnection {
@@ -28,6 +30,7 @@ impl UpgradedConnection {
         Self {
             io: TokioIo::new(upgraded),
             negotiated,
+            shutdown: None,
         }
     }
 
@@ -60,13 +63,19 @@ impl fmt::Debug for UpgradedConnection {
 pub struct PendingUpgrade {
     on_upgrade: OnUpgrade,
     negotiated: Option<Negotiated>,
+    shutdown: Option<crate::GracefulShutdown>,
 }
 
 impl PendingUpgrade {
-    pub(crate) fn new(on_upgrade: OnUpgrade, negotiated: Negotiated) -> Self {
+    pub(crate) fn new(
+        on_upgrade: OnUpgrade,
+        negotiated: Negotiated,
+        shutdown: Option<crate::GracefulShutdown>,
+    ) -> Self {
         Self {
             on_upgrade,
             negotiated: Some(negotiated),
+            shutdown,
         }
     }
 }
@@ -83,7 +92,9 @@ impl Future for PendingUpgrade {
         // Done here rather than while answering: it serves the connection's life, not
         // the handshake.
         negotiated.detach_from_request();
-        Poll::Ready(Ok(UpgradedConnection::new(upgraded, negotiated)))
+        let mut connection = UpgradedConnection::new(upgraded, negotiated);
+        connection.shutdown = self.shutdown.take();
+        Poll::Ready(Ok(connection))
     }
 }
 

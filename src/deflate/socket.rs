@@ -92,6 +92,8 @@ pub struct DeflateWebSocket {
     inner: Inner,
     params: Option<DeflateParams>,
     negotiated: Negotiated,
+    /// The server's shutdown, if one was given (src/shutdown.rs).
+    pub(crate) shutdown: Option<crate::GracefulShutdown>,
 }
 
 enum Inner {
@@ -104,6 +106,7 @@ impl DeflateWebSocket {
         // Over HTTP/2 (RFC 8441) the stream must be ended after the Close is sent, or
         // the Close may be dropped with it.
         let negotiated = connection.negotiated().clone();
+        let shutdown = connection.shutdown.clone();
         let http2 = negotiated.is_extended_connect();
         let inner = match params {
             Some(params) => {
@@ -128,6 +131,7 @@ impl DeflateWebSocket {
             inner,
             params,
             negotiated,
+            shutdown,
         }
     }
 
