@@ -25,19 +25,21 @@ use std::process::ExitCode;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, get};
 use axum_ws_handshake::deflate::{DeflateWebSocket, PerMessageDeflate};
-use axum_ws_handshake::policy::{AllowedOrigins, OriginPolicy, SameOrigin};
+use axum_ws_handshake::policy::OriginPolicy;
 use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use axum_ws_handshake::{GracefulShutdown, WebSocket, WebSocketLayer, WebSocketUpgrade};
 use futures_util::{SinkExt, StreamExt};
 use tower::Layer;
 
+#[path = "common/origins.rs"]
+mod origins;
 #[path = "common/serve.rs"]
 mod serve;
+use origins::Origins;
 use serve::{HEADER_READ_TIMEOUT, serve_with_shutdown};
 #[path = "common/shutdown.rs"]
 mod shutdown;
@@ -158,15 +160,7 @@ async fn echo_deflate_handler(
 
 /// The handshake's policies, from the command line.
 fn layer(options: &Options) -> Result<WebSocketLayer<impl OriginPolicy>, String> {
-    let allowed = match options.origins.as_slice() {
-        [] => None,
-        list => Some(AllowedOrigins::try_new(list).map_err(|e| format!("--origin: {e}"))?),
-    };
-    // One policy for both cases: the allow-list if given, else same-origin.
-    let origin = move |origin: &str, request: &Parts| match &allowed {
-        Some(list) => list.is_allowed(origin, request),
-        None => SameOrigin.is_allowed(origin, request),
-    };
+    let origin = Origins::new(&options.origins).map_err(|e| format!("--origin: {e}"))?;
     Ok(WebSocketLayer::new().origin(origin).subprotocol(
         axum_ws_handshake::policy::ServerPreference::try_new(&options.protocols)
             .map_err(|e| format!("--protocol: {e}"))?,

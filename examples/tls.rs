@@ -34,10 +34,9 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, get};
-use axum_ws_handshake::policy::{AllowedOrigins, OriginPolicy, SameOrigin, ServerPreference};
+use axum_ws_handshake::policy::ServerPreference;
 use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use axum_ws_handshake::{GracefulShutdown, WebSocket, WebSocketLayer, WebSocketUpgrade};
@@ -189,14 +188,7 @@ async fn echo_handler(State(shutdown): State<GracefulShutdown>, ws: WebSocketUpg
 }
 
 fn app(options: &Options, shutdown: GracefulShutdown) -> Result<Router, String> {
-    let allowed = match options.origins.as_slice() {
-        [] => None,
-        list => Some(AllowedOrigins::try_new(list).map_err(|e| format!("--origin: {e}"))?),
-    };
-    let origin = move |origin: &str, request: &Parts| match &allowed {
-        Some(list) => list.is_allowed(origin, request),
-        None => SameOrigin.is_allowed(origin, request),
-    };
+    let origin = Origins::new(&options.origins).map_err(|e| format!("--origin: {e}"))?;
     let layer = WebSocketLayer::new().origin(origin).subprotocol(
         ServerPreference::try_new(&options.protocols).map_err(|e| format!("--protocol: {e}"))?,
     );
@@ -266,6 +258,9 @@ async fn main() -> ExitCode {
 
 #[path = "common/accept.rs"]
 mod accept;
+#[path = "common/origins.rs"]
+mod origins;
+use origins::Origins;
 #[path = "common/shutdown.rs"]
 mod shutdown;
 use shutdown::{Signals, init_logging, run_until_signal};
@@ -290,25 +285,25 @@ async fn serve(
         .http2()
         .timer(TokioTimer::new())
         .enable_connect_protocol();
-    let token = shutdown.token();
+    let mut stopped = shutdown.signal();
     loop {
         let stream = tokio::select! {
             stream = accept::accept(&listener) => stream,
-            () = token.cancelled() => return,
+            () = &mut stopped => return,
         };
         let acceptor = acceptor.clone();
         let service = TowerToHyperService::new(app.clone());
         let builder = builder.clone();
         let stop = shutdown.clone();
         shutdown.tracker().spawn(async move {
-            let token = stop.token();
+            let mut stopped = stop.signal();
             let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream));
             let stream = tokio::select! {
                 handshake = handshake => match handshake {
                     Ok(Ok(stream)) => stream,
                     _ => return,
                 },
-                () = token.cancelled() => return,
+                () = &mut stopped => return,
             };
             let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
             let builder = if h2 {
@@ -321,7 +316,7 @@ async fn serve(
             );
             tokio::select! {
                 _ = connection.as_mut() => return,
-                () = token.cancelled() => connection.as_mut().graceful_shutdown(),
+                () = &mut stopped => connection.as_mut().graceful_shutdown(),
             }
             let _ = connection.await;
         });

@@ -5,11 +5,11 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Waker};
 
 use axum_core::response::Response;
-use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 use tokio_util::task::TaskTracker;
 
 use crate::{UpgradedConnection, WebSocketUpgrade};
@@ -25,10 +25,10 @@ use crate::{UpgradedConnection, WebSocketUpgrade};
 /// fires on [`start`](Self::start). The crate cannot write into a socket that the
 /// callback owns: the callback selects on the signal and sends the Close itself.
 ///
-/// Made of tokio-util's [`CancellationToken`] and [`TaskTracker`]; a server that has its
-/// own builds one with [`from_parts`](Self::from_parts), and can track its connection
+/// The tasks run on a tokio-util [`TaskTracker`]; a server can track its connection
 /// tasks on [`tracker`](Self::tracker) too (over HTTP/2 a WebSocket is a stream of its
-/// connection: the connection task must run until the Close has left).
+/// connection: the connection task must run until the Close has left). A server with a
+/// `CancellationToken` of its own calls [`start`](Self::start) when it is cancelled.
 ///
 /// ```
 /// use std::time::Duration;
@@ -83,41 +83,37 @@ pub struct GracefulShutdown {
 
 #[derive(Default)]
 struct Shared {
-    token: CancellationToken,
+    started: AtomicBool,
+    /// The wakers of the signals waiting for the start.
+    waiting: Mutex<Waiting>,
     tracker: TaskTracker,
 }
 
 impl GracefulShutdown {
-    /// A shutdown not started, with a new token and tracker.
+    /// A shutdown not started, with a tracker of its own.
     #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// A shutdown made of a server's own token (cancelling it starts the shutdown) and
-    /// tracker (the sockets' tasks are spawned on it).
-    #[must_use]
-    pub fn from_parts(token: CancellationToken, tracker: TaskTracker) -> Self {
-        Self {
-            shared: Arc::new(Shared { token, tracker }),
-        }
-    }
-
-    /// Starts the shutdown: every [`ShutdownSignal`] fires (the token is cancelled), and
-    /// the tracker is closed, so that [`wait`](Self::wait) ends once its tasks have.
+    /// Starts the shutdown: every [`ShutdownSignal`] fires, and the tracker is closed, so
+    /// that [`wait`](Self::wait) ends once its tasks have.
     pub fn start(&self) {
-        self.shared.token.cancel();
+        self.shared.started.store(true, Ordering::Release);
+        // Taken under the lock, woken after it: a waker may run code of its own.
+        let wakers = self.shared.waiting().take();
+        wakers.into_iter().flatten().for_each(Waker::wake);
         self.shared.tracker.close();
     }
 
-    /// Whether [`start`](Self::start) was called (or the token cancelled).
+    /// Whether [`start`](Self::start) was called.
     pub fn is_started(&self) -> bool {
-        self.shared.token.is_cancelled()
+        self.shared.started.load(Ordering::Acquire)
     }
 
     /// A future that resolves when the shutdown starts.
     pub fn signal(&self) -> ShutdownSignal {
-        ShutdownSignal::new(Some(&self.shared.token))
+        ShutdownSignal::new(Some(&self.shared))
     }
 
     /// Waits until every tracked task has ended, once the shutdown has started (until
@@ -127,15 +123,49 @@ impl GracefulShutdown {
         self.shared.tracker.wait().await;
     }
 
-    /// The token that [`start`](Self::start) cancels.
-    pub fn token(&self) -> &CancellationToken {
-        &self.shared.token
-    }
-
     /// The tracker that the sockets' tasks are spawned on. A server spawns its
     /// connection tasks here too, so that [`wait`](Self::wait) covers them.
     pub fn tracker(&self) -> &TaskTracker {
         &self.shared.tracker
+    }
+}
+
+impl Shared {
+    fn waiting(&self) -> std::sync::MutexGuard<'_, Waiting> {
+        // Nothing that can panic runs under the lock; a poisoned one is still sound.
+        self.waiting.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The waiting signals' wakers, by slot; freed slots are reused.
+#[derive(Default)]
+struct Waiting {
+    wakers: Vec<Option<Waker>>,
+    free: Vec<usize>,
+}
+
+impl Waiting {
+    fn insert(&mut self, waker: Waker) -> usize {
+        match self.free.pop() {
+            Some(slot) => {
+                self.wakers[slot] = Some(waker);
+                slot
+            }
+            None => {
+                self.wakers.push(Some(waker));
+                self.wakers.len() - 1
+            }
+        }
+    }
+
+    fn remove(&mut self, slot: usize) {
+        self.wakers[slot] = None;
+        self.free.push(slot);
+    }
+
+    /// Every waker, the slots kept (their signals free them when dropped).
+    fn take(&mut self) -> Vec<Option<Waker>> {
+        self.wakers.iter_mut().map(Option::take).collect()
     }
 }
 
@@ -174,7 +204,7 @@ fn spawn_tracked(tracker: &TaskTracker, task: Pin<Box<dyn Future<Output = ()> + 
 impl fmt::Debug for GracefulShutdown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GracefulShutdown")
-            .field("started", &self.shared.token.is_cancelled())
+            .field("started", &self.is_started())
             .field("tracker", &self.shared.tracker)
             .finish()
     }
@@ -204,7 +234,7 @@ impl UpgradedConnection {
     ///
     /// A tokio-tungstenite `WebSocket` reaches it through `socket.get_ref()`.
     pub fn shutdown_signal(&self) -> ShutdownSignal {
-        ShutdownSignal::new(self.shutdown.as_ref().map(|s| &s.shared.token))
+        ShutdownSignal::new(self.shutdown.as_ref().map(|s| &s.shared))
     }
 }
 
@@ -214,7 +244,7 @@ impl crate::deflate::DeflateWebSocket {
     /// [`UpgradedConnection::shutdown_signal`]. Send the Close with
     /// `close(1001, reason)`, then read on until the stream ends.
     pub fn shutdown_signal(&self) -> ShutdownSignal {
-        ShutdownSignal::new(self.shutdown.as_ref().map(|s| &s.shared.token))
+        ShutdownSignal::new(self.shutdown.as_ref().map(|s| &s.shared))
     }
 }
 
@@ -223,27 +253,25 @@ impl crate::deflate::DeflateWebSocket {
 ///
 /// Owned (`'static`) and `Unpin`: select on `&mut signal` in a loop. Once it has
 /// resolved, it resolves again at once.
+///
+/// A poll costs two atomic loads while the shutdown has not started: a socket's loop
+/// polls it on every message. (tokio's `Notify`, under tokio-util's `CancellationToken`,
+/// takes a lock on every poll.) The lock is taken when the signal is first polled, when
+/// its task's waker changes, and when it is dropped.
 #[must_use = "futures do nothing unless polled"]
 pub struct ShutdownSignal {
-    state: State,
-}
-
-enum State {
-    Never,
-    Waiting(Pin<Box<WaitForCancellationFutureOwned>>),
-    Fired,
+    /// `None`: a connection accepted without a shutdown; the signal never fires.
+    shared: Option<Arc<Shared>>,
+    /// The slot of this signal's waker in `shared`, and the waker put there.
+    registered: Option<(usize, Waker)>,
 }
 
 impl ShutdownSignal {
-    fn new(token: Option<&CancellationToken>) -> Self {
-        let state = match token {
-            None => State::Never,
-            Some(token) if token.is_cancelled() => State::Fired,
-            // Boxed so that the signal is `Unpin`; one allocation per socket, and only
-            // when a shutdown is configured.
-            Some(token) => State::Waiting(Box::pin(token.clone().cancelled_owned())),
-        };
-        Self { state }
+    fn new(shared: Option<&Arc<Shared>>) -> Self {
+        Self {
+            shared: shared.cloned(),
+            registered: None,
+        }
     }
 }
 
@@ -251,27 +279,118 @@ impl Future for ShutdownSignal {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        match &mut self.state {
-            State::Never => Poll::Pending,
-            State::Fired => Poll::Ready(()),
-            State::Waiting(cancelled) => {
-                std::task::ready!(cancelled.as_mut().poll(cx));
-                self.state = State::Fired;
-                Poll::Ready(())
+        let this = &mut *self;
+        let Some(shared) = &this.shared else {
+            return Poll::Pending;
+        };
+        if shared.started.load(Ordering::Acquire) {
+            return Poll::Ready(());
+        }
+        match &mut this.registered {
+            Some((_, waker)) if waker.will_wake(cx.waker()) => {}
+            Some((slot, waker)) => {
+                *waker = cx.waker().clone();
+                shared.waiting().wakers[*slot] = Some(waker.clone());
             }
+            None => {
+                let waker = cx.waker().clone();
+                let slot = shared.waiting().insert(waker.clone());
+                this.registered = Some((slot, waker));
+            }
+        }
+        // `start` may have taken the wakers before this one was put in: it set `started`
+        // first.
+        if shared.started.load(Ordering::Acquire) {
+            return Poll::Ready(());
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for ShutdownSignal {
+    fn drop(&mut self) {
+        if let (Some(shared), Some((slot, _))) = (&self.shared, &self.registered) {
+            shared.waiting().remove(*slot);
         }
     }
 }
 
 impl fmt::Debug for ShutdownSignal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = match self.state {
-            State::Never => "never",
-            State::Waiting(_) => "waiting",
-            State::Fired => "fired",
+        let state = match &self.shared {
+            None => "never",
+            Some(shared) if shared.started.load(Ordering::Acquire) => "fired",
+            Some(_) => "waiting",
         };
         f.debug_struct("ShutdownSignal")
             .field("state", &state)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+    use std::task::Wake;
+
+    /// Counts its wake-ups.
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn poll(signal: &mut ShutdownSignal, waker: &Waker) -> Poll<()> {
+        Pin::new(signal).poll(&mut Context::from_waker(waker))
+    }
+
+    #[test]
+    fn a_signal_fires_on_start_and_wakes_its_task_once() {
+        let shutdown = GracefulShutdown::new();
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(Arc::clone(&count));
+        let mut signal = shutdown.signal();
+        assert!(poll(&mut signal, &waker).is_pending());
+        assert!(
+            poll(&mut signal, &waker).is_pending(),
+            "polled again, same waker"
+        );
+        shutdown.start();
+        assert_eq!(count.0.load(Ordering::SeqCst), 1);
+        assert!(poll(&mut signal, &waker).is_ready());
+        assert!(poll(&mut signal, &waker).is_ready(), "and again once fired");
+        assert!(
+            poll(&mut shutdown.signal(), &waker).is_ready(),
+            "a later signal"
+        );
+    }
+
+    #[test]
+    fn the_latest_waker_is_woken_and_dropped_signals_free_their_slot() {
+        let shutdown = GracefulShutdown::new();
+        let (first, second) = (
+            Arc::new(Count(AtomicUsize::new(0))),
+            Arc::new(Count(AtomicUsize::new(0))),
+        );
+        let mut signal = shutdown.signal();
+        assert!(poll(&mut signal, &Waker::from(Arc::clone(&first))).is_pending());
+        assert!(poll(&mut signal, &Waker::from(Arc::clone(&second))).is_pending());
+        let mut dropped = shutdown.signal();
+        assert!(poll(&mut dropped, &Waker::from(Arc::clone(&first))).is_pending());
+        drop(dropped);
+        assert_eq!(shutdown.shared.waiting().free, [1]);
+        shutdown.start();
+        assert_eq!(first.0.load(Ordering::SeqCst), 0);
+        assert_eq!(second.0.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn without_a_shutdown_the_signal_never_fires() {
+        let waker = Waker::from(Arc::new(Count(AtomicUsize::new(0))));
+        let mut signal = ShutdownSignal::new(None);
+        assert!(poll(&mut signal, &waker).is_pending());
     }
 }

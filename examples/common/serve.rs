@@ -11,8 +11,7 @@ use std::time::Duration;
 
 use axum::http::Request;
 use axum::response::Response;
-use axum_ws_handshake::GracefulShutdown;
-use axum_ws_handshake::tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
+use axum_ws_handshake::{GracefulShutdown, ShutdownSignal};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -71,7 +70,7 @@ pub async fn serve_with_shutdown<S>(
 /// `graceful` to finish first.
 async fn finish<C: Future>(
     mut connection: Pin<Box<C>>,
-    cancelled: Option<Pin<&mut WaitForCancellationFuture<'_>>>,
+    cancelled: Option<&mut ShutdownSignal>,
     graceful: impl FnOnce(Pin<&mut C>),
 ) {
     if let Some(cancelled) = cancelled {
@@ -101,12 +100,12 @@ async fn serve_until<S>(
     http2.timer(TokioTimer::new()).enable_connect_protocol();
     // Shared: one reference count per connection instead of two builders' clones.
     let builders = Arc::new((http1, http2));
-    // Each future below waits on the token from one registration for its whole life,
-    // rather than one per `select!`; `biased` polls in the order written, without a
-    // random draw per wake-up.
-    let mut stopped = std::pin::pin!(shutdown.as_ref().map(|s| s.token().cancelled()));
+    // Each signal below is polled by every `select!` its task runs, at the cost of two
+    // atomic loads; `biased` polls in the order written, without a random draw per
+    // wake-up.
+    let mut stopped = shutdown.as_ref().map(GracefulShutdown::signal);
     loop {
-        let stream = match stopped.as_mut().as_pin_mut() {
+        let stream = match stopped.as_mut() {
             None => accept::accept(&listener).await,
             Some(stopped) => tokio::select! {
                 biased;
@@ -117,15 +116,13 @@ async fn serve_until<S>(
         };
         let builders = Arc::clone(&builders);
         let app = app.clone();
-        // The shutdown, not its token: cloning a token takes its tree's lock.
         let stop = shutdown.clone();
         let task = async move {
-            let token = stop.as_ref().map(GracefulShutdown::token);
-            let mut cancelled = std::pin::pin!(token.map(CancellationToken::cancelled));
+            let mut cancelled = stop.as_ref().map(GracefulShutdown::signal);
             // A client that sends nothing, or stalls in the HTTP/2 preface; or any client
             // still silent when the shutdown starts.
             let sniffed = tokio::time::timeout(header_read_timeout, sniff::sniff(stream));
-            let sniffed = match cancelled.as_mut().as_pin_mut() {
+            let sniffed = match cancelled.as_mut() {
                 None => sniffed.await,
                 Some(cancelled) => tokio::select! {
                     biased;
@@ -145,8 +142,10 @@ async fn serve_until<S>(
                     .0
                     .serve_connection(io, TowerToHyperService::new(app))
                     .with_upgrades();
-                let cancelled = cancelled.as_mut().as_pin_mut();
-                finish(Box::pin(connection), cancelled, |c| c.graceful_shutdown()).await;
+                finish(Box::pin(connection), cancelled.as_mut(), |c| {
+                    c.graceful_shutdown()
+                })
+                .await;
                 return;
             }
             // HTTP/2 has no header read timeout: a connection that has made no request
@@ -160,7 +159,7 @@ async fn serve_until<S>(
                 }));
             let mut connection = Box::pin(builders.1.serve_connection(io, service));
             let idle = tokio::time::sleep(header_read_timeout);
-            match cancelled.as_mut().as_pin_mut() {
+            match cancelled.as_mut() {
                 None => tokio::select! {
                     _ = connection.as_mut() => return,
                     () = idle => {}
@@ -173,10 +172,9 @@ async fn serve_until<S>(
                     () = idle => {}
                 },
             }
-            let stopping = token.is_some_and(CancellationToken::is_cancelled);
+            let stopping = stop.as_ref().is_some_and(GracefulShutdown::is_started);
             if first_request.load(Ordering::Relaxed) || stopping {
-                let cancelled = cancelled.as_mut().as_pin_mut();
-                finish(connection, cancelled, |c| c.graceful_shutdown()).await;
+                finish(connection, cancelled.as_mut(), |c| c.graceful_shutdown()).await;
             }
         };
         match &shutdown {
