@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# End to end over loopback: examples/loadgen.rs against four servers, in one run,
-# alternating round by round:
-#   layer      examples/echo.rs       (this crate's layer + tokio-tungstenite)
-#   axum       examples/axum_echo.rs  (axum 0.8's WebSocketUpgrade, same echo loop and serving)
-#   fastws     examples/hyper_peers.rs --peer fastwebsockets (bare hyper + fastwebsockets)
-#   bare       examples/hyper_peers.rs --peer bare (bare hyper 101, no validation, no codec)
-#   layerfws   examples/hyper_peers.rs --peer layer (this crate's layer and extractor in
-#              front of fastwebsockets' codec on bare hyper: fastws with only the
-#              handshake swapped, to show what the layer itself costs)
+# End to end over loopback: benches/tools/loadgen.rs against these servers, in one
+# run, alternating round by round:
+#   layer      examples/echo.rs            (this crate's layer + tokio-tungstenite)
+#   axum       benches/tools/axum_echo.rs  (axum 0.8's WebSocketUpgrade, same echo loop
+#              and serving)
+#   fastws     benches/tools/hyper_peers.rs --peer fastwebsockets (bare hyper +
+#              fastwebsockets)
+#   bare       benches/tools/hyper_peers.rs --peer bare (bare hyper 101, no validation,
+#              no codec)
+#   layerfws   benches/tools/hyper_peers.rs --peer layer (this crate's layer and
+#              extractor in front of fastwebsockets' codec on bare hyper: fastws with
+#              only the handshake swapped, to show what the layer itself costs)
 #   serve      benches/tools/axum_serve.rs --ws layer (the layer on the route and
 #              on_websocket, served by plain `axum::serve`: what the README's user gets)
-#   axumserve  benches/tools/axum_serve.rs --ws axum (axum's WebSocketUpgrade, `axum::serve`)
+#   axumserve  benches/tools/axum_serve.rs --ws axum (axum's WebSocketUpgrade,
+#              `axum::serve`)
 # Every connection: Chrome's handshake, Sec-WebSocket-Accept checked, a Close sent, the
 # server's Close read, the server's TCP close awaited.
 #

@@ -7,14 +7,14 @@
 #   layer-4k  benches/tools/axum_serve.rs --ws layer-4k  (the same with the socket built from
 #             on_upgrade's raw connection: tokio-tungstenite, 4 KiB reads, no read-ahead)
 #   echo      examples/echo.rs                           (the echo example: the layer, tuned serving)
-#   fastws    examples/hyper_peers.rs --peer fastwebsockets (bare hyper + fastwebsockets)
+#   fastws    benches/tools/hyper_peers.rs --peer fastwebsockets (bare hyper + fastwebsockets)
 # and, reported on their own rows:
 #   deflate   benches/tools/axum_serve.rs --ws deflate   (on_deflate_websocket, sockudo-ws),
 #             compressible 16 KiB text, each message compressed on its own both ways
-#   axum_echo/h2, echo/h2  examples/axum_echo.rs (axum's WebSocketUpgrade) and the echo
+#   axum_echo/h2, echo/h2  benches/tools/axum_echo.rs (axum's WebSocketUpgrade) and the echo
 #             example over HTTP/2 (RFC 8441 extended CONNECT over h2c), both on
 #             examples/common/serve.rs: axum::serve leaves Nagle's algorithm on, and over
-#             HTTP/2 its small frames then wait for delayed ACKs (some 40 ms a message)
+#             HTTP/2 its 16 KiB messages then took some 45 ms each (not with TCP_NODELAY)
 #
 # One connection per server and round echoes binary messages of each size one at a time
 # for SECONDS_EACH seconds. Reported per server and size, medians over ROUNDS rounds:

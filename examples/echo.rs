@@ -13,24 +13,40 @@
 //! - `--deflate`: negotiate permessage-deflate (RFC 7692) with the default
 //!   [`PerMessageDeflate`] policy; messages are then compressed both ways (sockudo-ws's
 //!   codec, through `on_deflate_websocket`). Without it, tokio-tungstenite, no extensions.
+//!
+//! On SIGTERM or SIGINT it shuts down gracefully: it stops accepting, sends every open
+//! WebSocket a Close with 1001 (going away), waits up to 5 s for the close handshakes and
+//! the connections to end, and exits with status 0. It logs to stderr, filtered by
+//! `RUST_LOG` (default `info`).
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use axum::Router;
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, get};
 use axum_ws_handshake::deflate::{DeflateWebSocket, PerMessageDeflate};
-use axum_ws_handshake::policy::{AllowedOrigins, OriginPolicy, SameOrigin};
-use axum_ws_handshake::{WebSocket, WebSocketLayer, WebSocketUpgrade};
+use axum_ws_handshake::policy::OriginPolicy;
+use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use axum_ws_handshake::{GracefulShutdown, WebSocket, WebSocketLayer, WebSocketUpgrade};
 use futures_util::{SinkExt, StreamExt};
 use tower::Layer;
 
+#[path = "common/origins.rs"]
+mod origins;
 #[path = "common/serve.rs"]
 mod serve;
-use serve::{HEADER_READ_TIMEOUT, serve};
+use origins::Origins;
+use serve::{HEADER_READ_TIMEOUT, serve_with_shutdown};
+#[path = "common/shutdown.rs"]
+mod shutdown;
+use shutdown::{Signals, init_logging, run_until_signal};
+
+/// The reason sent with the Close of a shutdown (1001, going away).
+const GOING_AWAY: &str = "server shutting down";
 
 const USAGE: &str =
     "usage: echo [--addr HOST:PORT] [--protocol NAME]... [--origin ORIGIN]... [--deflate]";
@@ -66,50 +82,85 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
     Ok(options)
 }
 
-/// Echoes text and binary messages until the client closes. Pings are answered and the
+/// Echoes text and binary messages until the client closes, or until the server shuts
+/// down: then it sends a Close with 1001 (going away). Pings are answered and the
 /// client's Close is replied to by tokio-tungstenite while the stream is polled, so the
 /// loop runs until the stream ends rather than returning on the first Close: returning
 /// early would drop the socket before the Close reply is sent.
 async fn echo(mut socket: WebSocket) {
-    while let Some(Ok(message)) = socket.next().await {
-        if (message.is_text() || message.is_binary()) && socket.send(message).await.is_err() {
-            break;
+    let mut going_away = socket.get_ref().shutdown_signal();
+    loop {
+        tokio::select! {
+            // In this order, without a random draw per wake-up; the signal first, so
+            // that a client sending without pause cannot hold it off.
+            biased;
+            () = &mut going_away => break,
+            message = socket.next() => match message {
+                Some(Ok(message)) => {
+                    if (message.is_text() || message.is_binary())
+                        && socket.send(message).await.is_err()
+                    {
+                        return;
+                    }
+                }
+                _ => return,
+            },
         }
     }
+    let away = CloseFrame {
+        code: CloseCode::Away,
+        reason: GOING_AWAY.into(),
+    };
+    let _ = socket.close(Some(away)).await;
+    // The close handshake: read on until the client's Close ends the stream.
+    while let Some(Ok(_)) = socket.next().await {}
 }
 
-async fn echo_handler(ws: WebSocketUpgrade) -> Response {
-    ws.on_websocket(echo)
+/// The socket's task is tracked by the shutdown, and its signal fires when it starts.
+async fn echo_handler(State(shutdown): State<GracefulShutdown>, ws: WebSocketUpgrade) -> Response {
+    ws.graceful_shutdown(shutdown).on_websocket(echo)
 }
 
 /// [`echo`] on the codec that implements permessage-deflate: messages arrive
 /// decompressed and are compressed on the way back. It too answers pings and the close
-/// handshake while the stream is polled.
+/// handshake while the stream is polled, and closes with 1001 when the server shuts down.
 async fn echo_deflate(mut socket: DeflateWebSocket) {
-    while let Some(Ok(message)) = socket.next().await {
-        if (message.is_text() || message.is_binary()) && socket.send(message).await.is_err() {
-            break;
+    let mut going_away = socket.shutdown_signal();
+    loop {
+        tokio::select! {
+            // In this order, without a random draw per wake-up; the signal first, so
+            // that a client sending without pause cannot hold it off.
+            biased;
+            () = &mut going_away => break,
+            message = socket.next() => match message {
+                Some(Ok(message)) => {
+                    if (message.is_text() || message.is_binary())
+                        && socket.send(message).await.is_err()
+                    {
+                        return;
+                    }
+                }
+                _ => return,
+            },
         }
     }
+    let _ = socket.close(1001, GOING_AWAY).await;
+    while let Some(Ok(_)) = socket.next().await {}
 }
 
 /// The handler behind a layer with [`PerMessageDeflate`]: `on_deflate_websocket`, since
 /// `on_websocket` (tokio-tungstenite) answers 500 once deflate was negotiated.
-async fn echo_deflate_handler(ws: WebSocketUpgrade) -> Response {
-    ws.on_deflate_websocket(echo_deflate)
+async fn echo_deflate_handler(
+    State(shutdown): State<GracefulShutdown>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    ws.graceful_shutdown(shutdown)
+        .on_deflate_websocket(echo_deflate)
 }
 
 /// The handshake's policies, from the command line.
 fn layer(options: &Options) -> Result<WebSocketLayer<impl OriginPolicy>, String> {
-    let allowed = match options.origins.as_slice() {
-        [] => None,
-        list => Some(AllowedOrigins::try_new(list).map_err(|e| format!("--origin: {e}"))?),
-    };
-    // One policy for both cases: the allow-list if given, else same-origin.
-    let origin = move |origin: &str, request: &Parts| match &allowed {
-        Some(list) => list.is_allowed(origin, request),
-        None => SameOrigin.is_allowed(origin, request),
-    };
+    let origin = Origins::new(&options.origins).map_err(|e| format!("--origin: {e}"))?;
     Ok(WebSocketLayer::new().origin(origin).subprotocol(
         axum_ws_handshake::policy::ServerPreference::try_new(&options.protocols)
             .map_err(|e| format!("--protocol: {e}"))?,
@@ -124,7 +175,7 @@ fn layer(options: &Options) -> Result<WebSocketLayer<impl OriginPolicy>, String>
 /// router the layer is not boxed and costs the other routes about 200 instructions (the
 /// `Upgrade` lookup, the call, the move). An app serving mostly pages puts it on the
 /// WebSocket route instead, which those pages then do not pay at all.
-fn routes(deflate: bool) -> Router {
+fn routes(deflate: bool, shutdown: GracefulShutdown) -> Router {
     let echo = if deflate {
         any(echo_deflate_handler)
     } else {
@@ -137,11 +188,12 @@ fn routes(deflate: bool) -> Router {
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found").into_response() })
         // Each request would otherwise clone and box the routes' handlers (what
         // `axum::serve` avoids the same way, through `into_make_service`).
-        .with_state(())
+        .with_state(shutdown)
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    init_logging();
     let options = match parse_args(std::env::args().skip(1)) {
         Ok(options) => options,
         Err(message) => {
@@ -161,7 +213,8 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let routes = routes(options.deflate);
+    let shutdown = GracefulShutdown::new();
+    let routes = routes(options.deflate, shutdown.clone());
     let listener = match tokio::net::TcpListener::bind(options.addr).await {
         Ok(listener) => listener,
         Err(e) => {
@@ -169,20 +222,27 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Before the line below: a signal sent once it is printed is handled.
+    let signals = match Signals::new() {
+        Ok(signals) => signals,
+        Err(e) => {
+            eprintln!("cannot handle signals: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let addr = listener.local_addr().unwrap_or(options.addr);
     println!("listening on http://{addr}");
     let server = async {
+        let shutdown = shutdown.clone();
         if options.deflate {
             let layer = layer.extensions(PerMessageDeflate::new());
-            serve(listener, layer.layer(routes), HEADER_READ_TIMEOUT).await;
+            serve_with_shutdown(listener, layer.layer(routes), HEADER_READ_TIMEOUT, shutdown).await;
         } else {
-            serve(listener, layer.layer(routes), HEADER_READ_TIMEOUT).await;
+            serve_with_shutdown(listener, layer.layer(routes), HEADER_READ_TIMEOUT, shutdown).await;
         }
     };
-    tokio::select! {
-        () = server => ExitCode::SUCCESS,
-        _ = tokio::signal::ctrl_c() => ExitCode::SUCCESS,
-    }
+    run_until_signal(server, &shutdown, signals).await;
+    ExitCode::SUCCESS
 }
 
 /// A small browser client for `/echo`.

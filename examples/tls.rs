@@ -20,6 +20,10 @@
 //! Routes as in the echo example: `/echo` (WebSocket echo), `/health`, `/` (a browser
 //! client, which connects with `wss://` when loaded over `https://`), else 404.
 //!
+//! On SIGTERM or SIGINT it shuts down gracefully, as the echo example does: no new
+//! connections, a Close with 1001 (going away) to every WebSocket, up to 5 s for the close
+//! handshakes, exit status 0. It logs to stderr, filtered by `RUST_LOG` (default `info`).
+//!
 //! rustls runs on ring, chosen explicitly rather than through the process default.
 
 use std::net::SocketAddr;
@@ -28,12 +32,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, get};
-use axum_ws_handshake::policy::{AllowedOrigins, OriginPolicy, SameOrigin, ServerPreference};
-use axum_ws_handshake::{WebSocket, WebSocketLayer, WebSocketUpgrade};
+use axum_ws_handshake::policy::ServerPreference;
+use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use axum_ws_handshake::{GracefulShutdown, WebSocket, WebSocketLayer, WebSocketUpgrade};
 use futures_util::{SinkExt, StreamExt};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
@@ -140,33 +146,49 @@ fn tls_config(names: &[String]) -> Result<(ServerConfig, String), String> {
     Ok((config, ca.pem()))
 }
 
-/// Echoes text and binary messages until the client closes (see the echo example), then
-/// shuts the connection down: over TLS that sends close_notify, without which clients
-/// such as rustls report an unexpected end of stream after the close handshake
+/// Echoes text and binary messages until the client closes, or until the server shuts
+/// down, when it sends a Close with 1001 (see the echo example); then shuts the
+/// connection down: over TLS that sends close_notify, without which clients such as
+/// rustls report an unexpected end of stream after the close handshake
 /// (tokio-tungstenite does not shut the stream down by itself). Over HTTP/2 it ends the
 /// CONNECT stream.
 async fn echo(mut socket: WebSocket) {
-    while let Some(Ok(message)) = socket.next().await {
-        if (message.is_text() || message.is_binary()) && socket.send(message).await.is_err() {
-            break;
+    let mut going_away = socket.get_ref().shutdown_signal();
+    let shutting_down = loop {
+        tokio::select! {
+            // In this order, without a random draw per wake-up; the signal first, so
+            // that a client sending without pause cannot hold it off.
+            biased;
+            () = &mut going_away => break true,
+            message = socket.next() => match message {
+                Some(Ok(message)) => {
+                    if (message.is_text() || message.is_binary())
+                        && socket.send(message).await.is_err()
+                    {
+                        break false;
+                    }
+                }
+                _ => break false,
+            },
         }
+    };
+    if shutting_down {
+        let away = CloseFrame {
+            code: CloseCode::Away,
+            reason: "server shutting down".into(),
+        };
+        let _ = socket.close(Some(away)).await;
+        while let Some(Ok(_)) = socket.next().await {}
     }
     let _ = socket.get_mut().shutdown().await;
 }
 
-async fn echo_handler(ws: WebSocketUpgrade) -> Response {
-    ws.on_websocket(echo)
+async fn echo_handler(State(shutdown): State<GracefulShutdown>, ws: WebSocketUpgrade) -> Response {
+    ws.graceful_shutdown(shutdown).on_websocket(echo)
 }
 
-fn app(options: &Options) -> Result<Router, String> {
-    let allowed = match options.origins.as_slice() {
-        [] => None,
-        list => Some(AllowedOrigins::try_new(list).map_err(|e| format!("--origin: {e}"))?),
-    };
-    let origin = move |origin: &str, request: &Parts| match &allowed {
-        Some(list) => list.is_allowed(origin, request),
-        None => SameOrigin.is_allowed(origin, request),
-    };
+fn app(options: &Options, shutdown: GracefulShutdown) -> Result<Router, String> {
+    let origin = Origins::new(&options.origins).map_err(|e| format!("--origin: {e}"))?;
     let layer = WebSocketLayer::new().origin(origin).subprotocol(
         ServerPreference::try_new(&options.protocols).map_err(|e| format!("--protocol: {e}"))?,
     );
@@ -176,11 +198,13 @@ fn app(options: &Options) -> Result<Router, String> {
         .route_layer(layer)
         .route("/health", get(|| async { "ok" }))
         .route("/", get(|| async { Html(PAGE) }))
-        .fallback(|| async { (StatusCode::NOT_FOUND, "not found").into_response() }))
+        .fallback(|| async { (StatusCode::NOT_FOUND, "not found").into_response() })
+        .with_state(shutdown))
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    init_logging();
     let options = match parse_args(std::env::args().skip(1)) {
         Ok(options) => options,
         Err(message) => {
@@ -188,7 +212,8 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (app, (config, ca_pem)) = match app(&options).and_then(|app| {
+    let shutdown = GracefulShutdown::new();
+    let (app, (config, ca_pem)) = match app(&options, shutdown.clone()).and_then(|app| {
         let tls = tls_config(&options.names)?;
         Ok((app, tls))
     }) {
@@ -215,20 +240,42 @@ async fn main() -> ExitCode {
         }
         None => print!("CA certificate:\n{ca_pem}"),
     }
+    // Before the line below: a signal sent once it is printed is handled.
+    let signals = match Signals::new() {
+        Ok(signals) => signals,
+        Err(e) => {
+            eprintln!("cannot handle signals: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let addr = listener.local_addr().unwrap_or(options.addr);
     println!("listening on https://{addr}");
-    tokio::select! {
-        () = serve(listener, TlsAcceptor::from(Arc::new(config)), app) => ExitCode::SUCCESS,
-        _ = tokio::signal::ctrl_c() => ExitCode::SUCCESS,
-    }
+    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let server = serve(listener, acceptor, app, shutdown.clone());
+    run_until_signal(server, &shutdown, signals).await;
+    ExitCode::SUCCESS
 }
 
 #[path = "common/accept.rs"]
 mod accept;
+#[path = "common/origins.rs"]
+mod origins;
+use origins::Origins;
+#[path = "common/shutdown.rs"]
+mod shutdown;
+use shutdown::{Signals, init_logging, run_until_signal};
 
 /// Accepts TLS connections and serves each with the protocol ALPN chose: HTTP/2 (with
-/// extended CONNECT enabled) for `h2`, else HTTP/1.1 with upgrades.
-async fn serve(listener: tokio::net::TcpListener, acceptor: TlsAcceptor, app: Router) {
+/// extended CONNECT enabled) for `h2`, else HTTP/1.1 with upgrades; until `shutdown`
+/// starts, then returns: the listener is dropped, and each connection is asked to finish
+/// (hyper's graceful shutdown; over HTTP/2, GOAWAY, and the connection runs until its
+/// WebSocket streams have ended). The connection tasks run on the shutdown's tracker.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    acceptor: TlsAcceptor,
+    app: Router,
+    shutdown: GracefulShutdown,
+) {
     let mut builder = Builder::new(TokioExecutor::new());
     builder
         .http1()
@@ -238,16 +285,25 @@ async fn serve(listener: tokio::net::TcpListener, acceptor: TlsAcceptor, app: Ro
         .http2()
         .timer(TokioTimer::new())
         .enable_connect_protocol();
+    let mut stopped = shutdown.signal();
     loop {
-        let stream = accept::accept(&listener).await;
+        let stream = tokio::select! {
+            stream = accept::accept(&listener) => stream,
+            () = &mut stopped => return,
+        };
         let acceptor = acceptor.clone();
         let service = TowerToHyperService::new(app.clone());
         let builder = builder.clone();
-        tokio::spawn(async move {
-            let Ok(Ok(stream)) =
-                tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
-            else {
-                return;
+        let stop = shutdown.clone();
+        shutdown.tracker().spawn(async move {
+            let mut stopped = stop.signal();
+            let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream));
+            let stream = tokio::select! {
+                handshake = handshake => match handshake {
+                    Ok(Ok(stream)) => stream,
+                    _ => return,
+                },
+                () = &mut stopped => return,
             };
             let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
             let builder = if h2 {
@@ -255,9 +311,14 @@ async fn serve(listener: tokio::net::TcpListener, acceptor: TlsAcceptor, app: Ro
             } else {
                 builder.http1_only()
             };
-            let _ = builder
-                .serve_connection_with_upgrades(TokioIo::new(stream), service)
-                .await;
+            let mut connection = std::pin::pin!(
+                builder.serve_connection_with_upgrades(TokioIo::new(stream), service)
+            );
+            tokio::select! {
+                _ = connection.as_mut() => return,
+                () = &mut stopped => connection.as_mut().graceful_shutdown(),
+            }
+            let _ = connection.await;
         });
     }
 }

@@ -11,9 +11,11 @@ use crate::policy::SupportedVersions;
 
 /// Why the layer refused a WebSocket handshake.
 ///
-/// Each variant knows its status code, the headers the RFCs require with it and a short
-/// body naming what was wrong; [`IntoResponse`] puts them together. To answer in another
-/// shape (JSON, say) while keeping status and headers, install a hook with
+/// Each variant knows its status code, the headers the RFCs require with it, a short
+/// message naming what was wrong, a stable [`name`](Self::name) for logs and metrics and
+/// the RFC clause it enforces; [`IntoResponse`] puts them together, the body being the
+/// message and the clause. To answer in another shape (JSON, say) while keeping status
+/// and headers, install a hook with
 /// [`WebSocketLayer::on_error`](crate::WebSocketLayer::on_error) and call
 /// [`HandshakeError::response_with`].
 ///
@@ -21,76 +23,222 @@ use crate::policy::SupportedVersions;
 /// |---|---|
 /// | 400 Bad Request | a malformed handshake (RFC 6455 §4.2.1), or a required subprotocol not offered |
 /// | 403 Forbidden | the `Origin` refused by the policy (§4.2.2 /origin/) |
+/// | 404 Not Found | the route answered the attempt with no WebSocket (§4.2.2 /resource name/) |
 /// | 426 Upgrade Required | `Sec-WebSocket-Version` missing, repeated or unsupported (§4.4), with `Upgrade: websocket` and the supported versions |
-/// | 500 Internal Server Error | a policy broke the RFC (a server bug, never the client's) |
+/// | 500 Internal Server Error | a policy or the handler broke the RFC (a server bug, never the client's) |
+///
+/// Each variant's status, name, clause and message are in one table, `HandshakeError::facts`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum HandshakeError {
-    /// No `Host` header (RFC 6455 §4.2.1 item 2; RFC 9112 §3.2 requires 400). 400.
+    /// No `Host` header.
     MissingHost,
-    /// More than one `Host` header (RFC 9112 §3.2 requires 400). 400.
+    /// More than one `Host` header.
     DuplicateHost,
-    /// A `Host` that is not `host [ ":" port ]` (RFC 9112 §3.2 requires 400). 400.
+    /// A `Host` that is not `host [ ":" port ]`.
     InvalidHost,
-    /// `Connection` lacks the token `upgrade` (RFC 6455 §4.2.1 item 4). 400.
+    /// `Connection` lacks the token `upgrade`.
     ConnectionNotUpgrade,
-    /// No `Sec-WebSocket-Key` (RFC 6455 §4.2.1 item 5). 400.
+    /// No `Sec-WebSocket-Key`.
     MissingKey,
-    /// More than one `Sec-WebSocket-Key` (RFC 6455 §11.3.1). 400.
+    /// More than one `Sec-WebSocket-Key`.
     DuplicateKey,
-    /// A `Sec-WebSocket-Key` that is not padded base64 of 16 bytes (RFC 6455 §4.2.1 item 5). 400.
+    /// A `Sec-WebSocket-Key` that is not padded base64 of 16 bytes.
     InvalidKey,
-    /// More than one `Origin` header (RFC 6454 §7.3 allows one). 400.
+    /// More than one `Origin` header.
     DuplicateOrigin,
-    /// A `Sec-WebSocket-Protocol` element that is not a token (RFC 6455 §4.3). 400.
+    /// A `Sec-WebSocket-Protocol` element that is not a token.
     InvalidProtocolHeader,
-    /// `Sec-WebSocket-Extensions` does not follow the grammar of RFC 6455 §9.1. 400.
+    /// `Sec-WebSocket-Extensions` is not an extension-list.
     InvalidExtensionsHeader,
-    /// The subprotocol policy requires one and the client offered none it supports. 400.
+    /// The subprotocol policy requires one and the client offered none it supports.
     NoMatchingSubprotocol,
-    /// The origin policy refused the `Origin` (RFC 6455 §4.2.2 /origin/, §10.2). 403.
+    /// The origin policy refused the `Origin`, or it is missing and required.
     OriginRefused,
-    /// No `Sec-WebSocket-Version`, as in a draft-hixie-76 request (RFC 6455 §4.2.1 item 6). 426.
+    /// No `Sec-WebSocket-Version`, as in a draft-hixie-76 request.
     MissingVersion {
         /// What the server supports, sent back in `Sec-WebSocket-Version`.
         supported: SupportedVersions,
     },
-    /// More than one `Sec-WebSocket-Version` (RFC 6455 §11.3.5). 426.
+    /// More than one `Sec-WebSocket-Version`.
     DuplicateVersion {
         /// What the server supports, sent back in `Sec-WebSocket-Version`.
         supported: SupportedVersions,
     },
-    /// A version the server does not speak, or not a version at all (RFC 6455 §4.4). 426.
+    /// A version the server does not speak, or not a version at all.
     UnsupportedVersion {
         /// What the server supports, sent back in `Sec-WebSocket-Version`.
         supported: SupportedVersions,
     },
-    /// The extension policy accepted an extension the client did not offer, which
-    /// RFC 6455 §4.2.2 forbids: a bug in the policy. 500.
+    /// The extension policy accepted an extension the client did not offer: a bug in
+    /// the policy.
     ExtensionNotOffered,
+    /// The route answered the accepted attempt with neither a handshake response nor a
+    /// decline (a 200 page, say): it has no WebSocket to offer. Found after the handler
+    /// answered, so the error hook is not called.
+    NotWebSocketResource,
+    /// The handler answered with a subprotocol other than the one the layer agreed (set
+    /// on axum's own `WebSocketUpgrade`, say): a server bug. Found after the handler
+    /// answered, so the error hook is not called.
+    HandlerSubprotocolMismatch,
+}
+
+/// What the status table says of one variant.
+struct Facts {
+    status: StatusCode,
+    name: &'static str,
+    clause: &'static str,
+    message: &'static str,
+    /// The default response's body: the message and the clause.
+    body: &'static str,
+}
+
+/// One row of the table: status, stable name, the RFC clause, the message.
+macro_rules! facts {
+    ($status:ident, $name:literal, $clause:literal, $message:literal) => {
+        &Facts {
+            status: StatusCode::$status,
+            name: $name,
+            clause: $clause,
+            message: $message,
+            body: concat!($message, " (", $clause, ")"),
+        }
+    };
 }
 
 impl HandshakeError {
+    /// The status table: every fact of every variant, in one place.
+    fn facts(&self) -> &'static Facts {
+        match self {
+            Self::MissingHost => facts!(
+                BAD_REQUEST,
+                "missing_host",
+                "RFC 6455 §4.2.1 item 2",
+                "WebSocket handshake refused: the Host header is missing"
+            ),
+            Self::DuplicateHost => facts!(
+                BAD_REQUEST,
+                "duplicate_host",
+                "RFC 9112 §3.2",
+                "WebSocket handshake refused: more than one Host header"
+            ),
+            Self::InvalidHost => facts!(
+                BAD_REQUEST,
+                "invalid_host",
+                "RFC 9112 §3.2",
+                "WebSocket handshake refused: the Host header is not a valid host[:port]"
+            ),
+            Self::ConnectionNotUpgrade => facts!(
+                BAD_REQUEST,
+                "connection_not_upgrade",
+                "RFC 6455 §4.2.1 item 4",
+                "WebSocket handshake refused: the Connection header must contain the token `upgrade`"
+            ),
+            Self::MissingKey => facts!(
+                BAD_REQUEST,
+                "missing_key",
+                "RFC 6455 §4.2.1 item 5",
+                "WebSocket handshake refused: Sec-WebSocket-Key is missing"
+            ),
+            Self::DuplicateKey => facts!(
+                BAD_REQUEST,
+                "duplicate_key",
+                "RFC 6455 §11.3.1",
+                "WebSocket handshake refused: more than one Sec-WebSocket-Key"
+            ),
+            Self::InvalidKey => facts!(
+                BAD_REQUEST,
+                "invalid_key",
+                "RFC 6455 §4.2.1 item 5",
+                "WebSocket handshake refused: Sec-WebSocket-Key must be 16 bytes in padded base64"
+            ),
+            Self::DuplicateOrigin => facts!(
+                BAD_REQUEST,
+                "duplicate_origin",
+                "RFC 6454 §7.3",
+                "WebSocket handshake refused: more than one Origin header"
+            ),
+            Self::InvalidProtocolHeader => facts!(
+                BAD_REQUEST,
+                "invalid_protocol_header",
+                "RFC 6455 §4.3",
+                "WebSocket handshake refused: Sec-WebSocket-Protocol must be a comma-separated list of tokens"
+            ),
+            Self::InvalidExtensionsHeader => facts!(
+                BAD_REQUEST,
+                "invalid_extensions_header",
+                "RFC 6455 §9.1",
+                "WebSocket handshake refused: Sec-WebSocket-Extensions is malformed"
+            ),
+            Self::NoMatchingSubprotocol => facts!(
+                BAD_REQUEST,
+                "no_matching_subprotocol",
+                "RFC 6455 §4.2.2 /subprotocol/",
+                "WebSocket handshake refused: none of the offered subprotocols is supported"
+            ),
+            Self::OriginRefused => facts!(
+                FORBIDDEN,
+                "origin_refused",
+                "RFC 6455 §4.2.2 /origin/, §10.2",
+                "WebSocket handshake refused: this Origin is not allowed"
+            ),
+            Self::MissingVersion { .. } => facts!(
+                UPGRADE_REQUIRED,
+                "missing_version",
+                "RFC 6455 §4.2.1 item 6, §4.4",
+                "WebSocket handshake refused: Sec-WebSocket-Version is missing (see the supported versions in Sec-WebSocket-Version)"
+            ),
+            Self::DuplicateVersion { .. } => facts!(
+                UPGRADE_REQUIRED,
+                "duplicate_version",
+                "RFC 6455 §11.3.5, §4.4",
+                "WebSocket handshake refused: more than one Sec-WebSocket-Version"
+            ),
+            Self::UnsupportedVersion { .. } => facts!(
+                UPGRADE_REQUIRED,
+                "unsupported_version",
+                "RFC 6455 §4.2.2 /version/, §4.4",
+                "WebSocket handshake refused: unsupported Sec-WebSocket-Version (see the supported versions in Sec-WebSocket-Version)"
+            ),
+            Self::ExtensionNotOffered => facts!(
+                INTERNAL_SERVER_ERROR,
+                "extension_not_offered",
+                "RFC 6455 §4.2.2 /extensions/",
+                "WebSocket handshake failed: the server's extension policy accepted an extension the client did not offer"
+            ),
+            Self::NotWebSocketResource => facts!(
+                NOT_FOUND,
+                "not_websocket_resource",
+                "RFC 6455 §4.2.2 step 4 /resource name/",
+                "WebSocket handshake refused: there is no WebSocket at this path"
+            ),
+            Self::HandlerSubprotocolMismatch => facts!(
+                INTERNAL_SERVER_ERROR,
+                "handler_subprotocol_mismatch",
+                "RFC 6455 §4.2.2 /subprotocol/",
+                "WebSocket handshake failed: the handler chose another subprotocol than the server's policy"
+            ),
+        }
+    }
+
     /// The status code of the response.
     pub fn status(&self) -> StatusCode {
-        match self {
-            Self::MissingHost
-            | Self::DuplicateHost
-            | Self::InvalidHost
-            | Self::ConnectionNotUpgrade
-            | Self::MissingKey
-            | Self::DuplicateKey
-            | Self::InvalidKey
-            | Self::DuplicateOrigin
-            | Self::InvalidProtocolHeader
-            | Self::InvalidExtensionsHeader
-            | Self::NoMatchingSubprotocol => StatusCode::BAD_REQUEST,
-            Self::OriginRefused => StatusCode::FORBIDDEN,
-            Self::MissingVersion { .. }
-            | Self::DuplicateVersion { .. }
-            | Self::UnsupportedVersion { .. } => StatusCode::UPGRADE_REQUIRED,
-            Self::ExtensionNotOffered => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        self.facts().status
+    }
+
+    /// A stable snake_case name (`origin_refused`), for logs and metrics.
+    pub fn name(&self) -> &'static str {
+        self.facts().name
+    }
+
+    /// The RFC clause the refusal enforces, e.g. `RFC 6455 §4.2.1 item 5`.
+    pub fn clause(&self) -> &'static str {
+        self.facts().clause
+    }
+
+    /// A short sentence naming what was wrong.
+    pub fn message(&self) -> &'static str {
+        self.facts().message
     }
 
     /// The headers the response must carry besides `Content-Type`: on a 426,
@@ -113,48 +261,6 @@ impl HandshakeError {
         }
     }
 
-    /// The short text the default response carries, naming what was wrong.
-    pub fn message(&self) -> &'static str {
-        match self {
-            Self::MissingHost => "WebSocket handshake refused: the Host header is missing",
-            Self::DuplicateHost => "WebSocket handshake refused: more than one Host header",
-            Self::InvalidHost => {
-                "WebSocket handshake refused: the Host header is not a valid host[:port]"
-            }
-            Self::ConnectionNotUpgrade => {
-                "WebSocket handshake refused: the Connection header must contain the token `upgrade`"
-            }
-            Self::MissingKey => "WebSocket handshake refused: Sec-WebSocket-Key is missing",
-            Self::DuplicateKey => "WebSocket handshake refused: more than one Sec-WebSocket-Key",
-            Self::InvalidKey => {
-                "WebSocket handshake refused: Sec-WebSocket-Key must be 16 bytes in padded base64"
-            }
-            Self::DuplicateOrigin => "WebSocket handshake refused: more than one Origin header",
-            Self::InvalidProtocolHeader => {
-                "WebSocket handshake refused: Sec-WebSocket-Protocol must be a comma-separated list of tokens"
-            }
-            Self::InvalidExtensionsHeader => {
-                "WebSocket handshake refused: Sec-WebSocket-Extensions is malformed (RFC 6455 section 9.1)"
-            }
-            Self::NoMatchingSubprotocol => {
-                "WebSocket handshake refused: none of the offered subprotocols is supported"
-            }
-            Self::OriginRefused => "WebSocket handshake refused: this Origin is not allowed",
-            Self::MissingVersion { .. } => {
-                "WebSocket handshake refused: Sec-WebSocket-Version is missing (see the supported versions in Sec-WebSocket-Version)"
-            }
-            Self::DuplicateVersion { .. } => {
-                "WebSocket handshake refused: more than one Sec-WebSocket-Version"
-            }
-            Self::UnsupportedVersion { .. } => {
-                "WebSocket handshake refused: unsupported Sec-WebSocket-Version (see the supported versions in Sec-WebSocket-Version)"
-            }
-            Self::ExtensionNotOffered => {
-                "WebSocket handshake failed: the server's extension policy accepted an extension the client did not offer"
-            }
-        }
-    }
-
     /// A response with this error's status and headers and `body` as the body (for
     /// example `axum::Json(...)`): the way to reshape errors without losing what the
     /// RFCs require.
@@ -166,9 +272,10 @@ impl HandshakeError {
     }
 }
 
+/// The message and the clause: the default body.
 impl fmt::Display for HandshakeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.message())
+        f.write_str(self.facts().body)
     }
 }
 
@@ -176,7 +283,7 @@ impl std::error::Error for HandshakeError {}
 
 impl IntoResponse for HandshakeError {
     fn into_response(self) -> Response {
-        let mut response = Response::new(Body::from(self.message()));
+        let mut response = Response::new(Body::from(self.facts().body));
         *response.status_mut() = self.status();
         let headers = response.headers_mut();
         headers.insert(
@@ -221,6 +328,59 @@ mod tests {
             HandshakeError::OriginRefused.status(),
             StatusCode::FORBIDDEN
         );
+    }
+
+    #[test]
+    fn names_are_unique_snake_case_and_clauses_cite_an_rfc() {
+        let supported = SupportedVersions::RFC6455;
+        let all = [
+            HandshakeError::MissingHost,
+            HandshakeError::DuplicateHost,
+            HandshakeError::InvalidHost,
+            HandshakeError::ConnectionNotUpgrade,
+            HandshakeError::MissingKey,
+            HandshakeError::DuplicateKey,
+            HandshakeError::InvalidKey,
+            HandshakeError::DuplicateOrigin,
+            HandshakeError::InvalidProtocolHeader,
+            HandshakeError::InvalidExtensionsHeader,
+            HandshakeError::NoMatchingSubprotocol,
+            HandshakeError::OriginRefused,
+            HandshakeError::MissingVersion { supported },
+            HandshakeError::DuplicateVersion { supported },
+            HandshakeError::UnsupportedVersion { supported },
+            HandshakeError::ExtensionNotOffered,
+            HandshakeError::NotWebSocketResource,
+            HandshakeError::HandlerSubprotocolMismatch,
+        ];
+        let mut names: Vec<_> = all.iter().map(HandshakeError::name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), all.len(), "{names:?}");
+        for error in &all {
+            assert!(
+                error
+                    .name()
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{}",
+                error.name()
+            );
+            assert!(error.clause().starts_with("RFC "), "{}", error.clause());
+            assert!(error.to_string().starts_with(error.message()));
+        }
+    }
+
+    #[test]
+    fn default_bodies_name_the_clause() {
+        let error = HandshakeError::InvalidKey;
+        assert_eq!(
+            error.to_string(),
+            "WebSocket handshake refused: Sec-WebSocket-Key must be 16 bytes in padded base64 \
+             (RFC 6455 §4.2.1 item 5)"
+        );
+        assert_eq!(error.name(), "invalid_key");
+        assert_eq!(error.clause(), "RFC 6455 §4.2.1 item 5");
     }
 
     #[test]

@@ -4,17 +4,18 @@ use std::fmt;
 use std::future::Future;
 
 use axum_core::body::Body;
-use axum_core::extract::FromRequestParts;
+use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::Response;
 use http::StatusCode;
 use http::request::Parts;
 use hyper::upgrade::OnUpgrade;
 
 use crate::negotiated::Negotiated;
+use crate::read::upgrade_attempt;
 use crate::rejection::{
     ConnectionNotUpgradable, LayerMissing, NotUpgradeAttempt, WebSocketUpgradeRejection,
 };
-use crate::request::upgrade_attempt;
+use crate::trace;
 use crate::upgraded::{PendingUpgrade, UpgradedConnection};
 
 /// Extractor for a WebSocket handshake that [`WebSocketLayer`](crate::WebSocketLayer)
@@ -35,34 +36,85 @@ pub struct WebSocketUpgrade {
     on_upgrade: OnUpgrade,
     #[cfg(feature = "tungstenite")]
     pub(crate) config: tokio_tungstenite::tungstenite::protocol::WebSocketConfig,
+    /// Set by `graceful_shutdown` (src/shutdown.rs).
+    pub(crate) shutdown: Option<crate::GracefulShutdown>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for WebSocketUpgrade {
     type Rejection = WebSocketUpgradeRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let Some(negotiated) = parts.extensions.remove::<Negotiated>() else {
-            let attempt = upgrade_attempt(
-                &parts.method,
-                parts.version,
-                &parts.headers,
-                &parts.extensions,
-            );
-            return Err(match attempt {
-                Some(_) => LayerMissing.into(),
-                None => NotUpgradeAttempt::for_version(parts.version).into(),
-            });
+        let negotiated = negotiated(parts)?.clone();
+        let Some(on_upgrade) = parts.extensions.remove::<OnUpgrade>() else {
+            return Err(rejected(parts, ConnectionNotUpgradable.into()));
         };
-        let on_upgrade = parts
-            .extensions
-            .remove::<OnUpgrade>()
-            .ok_or(ConnectionNotUpgradable)?;
         Ok(Self {
             negotiated,
             on_upgrade,
             #[cfg(feature = "tungstenite")]
             config: crate::tungstenite::default_config(),
+            shutdown: None,
         })
+    }
+}
+
+/// What the layer agreed for this request, or why there is nothing: not an upgrade
+/// attempt (426), or one that did not pass the layer (500).
+fn negotiated(parts: &Parts) -> Result<&Negotiated, WebSocketUpgradeRejection> {
+    parts
+        .extensions
+        .get::<Negotiated>()
+        .ok_or_else(|| rejected(parts, missing(parts)))
+}
+
+fn missing(parts: &Parts) -> WebSocketUpgradeRejection {
+    let attempt = upgrade_attempt(
+        &parts.method,
+        parts.version,
+        &parts.headers,
+        &parts.extensions,
+    );
+    match attempt {
+        Some(_) => LayerMissing.into(),
+        None => NotUpgradeAttempt::for_version(parts.version).into(),
+    }
+}
+
+/// `rejection`, logged.
+fn rejected(parts: &Parts, rejection: WebSocketUpgradeRejection) -> WebSocketUpgradeRejection {
+    trace::rejected(rejection.status(), rejection.name(), Some(parts));
+    rejection
+}
+
+/// What the layer agreed with the client, for any handler behind it: beside this crate's
+/// [`WebSocketUpgrade`], or beside axum's own `WebSocketUpgrade`, whose socket knows
+/// only the subprotocol the handler chose. A copy: extractors may come in any order. It
+/// keeps no slice of the request, so holding it for the connection's life costs the
+/// few bytes of the `Origin` and nothing of hyper's read buffer.
+///
+/// Refused as [`WebSocketUpgrade`] is; `Option<Negotiated>` is `None` instead.
+impl<S: Send + Sync> FromRequestParts<S> for Negotiated {
+    type Rejection = WebSocketUpgradeRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let mut negotiated = negotiated(parts)?.clone();
+        negotiated.detach_from_request();
+        Ok(negotiated)
+    }
+}
+
+impl<S: Send + Sync> OptionalFromRequestParts<S> for Negotiated {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        let mut negotiated = parts.extensions.get::<Negotiated>().cloned();
+        if let Some(negotiated) = &mut negotiated {
+            negotiated.detach_from_request();
+        }
+        Ok(negotiated)
     }
 }
 
@@ -87,6 +139,10 @@ impl WebSocketUpgrade {
         C: FnOnce(UpgradedConnection) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
+        if let Some(shutdown) = &self.shutdown {
+            let tracker = shutdown.tracker().clone();
+            return crate::shutdown::on_upgrade_tracked(self, tracker, callback);
+        }
         let (response, pending) = self.accept();
         tokio::spawn(async move {
             if let Ok(connection) = pending.await {
@@ -124,7 +180,7 @@ impl WebSocketUpgrade {
         let response = self.response();
         (
             response,
-            PendingUpgrade::new(self.on_upgrade, self.negotiated),
+            PendingUpgrade::new(self.on_upgrade, self.negotiated, self.shutdown),
         )
     }
 

@@ -1,26 +1,19 @@
-//! The layer: configuration, and the negotiation it runs for every upgrade attempt.
+//! The layer: its configuration, built with conventional builder methods.
 
-use std::any::type_name;
 use std::fmt;
 use std::sync::Arc;
 
-use http::header::SEC_WEBSOCKET_EXTENSIONS;
-use http::header::{CONNECTION, UPGRADE};
-use http::request::Parts;
-use http::{HeaderValue, Version};
 use tower_layer::Layer;
 
-use crate::HandshakeError;
-use crate::extension_header::{self, ExtensionOffers};
-use crate::key::AcceptKey;
-use crate::negotiated::{KeptOrigin, Negotiated};
+use crate::negotiate::Config;
 use crate::on_error::{DefaultErrorHandler, ErrorHandler};
 use crate::policy::{
     ExtensionPolicy, NoExtensions, OriginPolicy, SameOrigin, ServerPreference, SubprotocolPolicy,
-    Subprotocols, SupportedVersions,
+    SupportedVersions,
 };
-use crate::request::{Attempt, ClientHandshake};
 use crate::service::WebSocketService;
+#[cfg(doc)]
+use crate::{HandshakeError, Negotiated};
 
 /// Validates and negotiates WebSocket handshakes in front of an axum router.
 ///
@@ -77,31 +70,6 @@ pub struct WebSocketLayer<
     config: Arc<Config<O, P, E, H>>,
 }
 
-/// Everything the service needs, shared by all its clones behind one `Arc`. Each policy
-/// sits in an `Arc` of its own so that builder methods can copy the configuration
-/// without requiring policies to be `Clone`.
-pub(crate) struct Config<O, P, E, H> {
-    origin: Arc<O>,
-    require_origin: bool,
-    subprotocol: Arc<P>,
-    versions: SupportedVersions,
-    extensions: Arc<E>,
-    on_error: Arc<H>,
-}
-
-impl<O, P, E, H> Clone for Config<O, P, E, H> {
-    fn clone(&self) -> Self {
-        Self {
-            origin: Arc::clone(&self.origin),
-            require_origin: self.require_origin,
-            subprotocol: Arc::clone(&self.subprotocol),
-            versions: self.versions,
-            extensions: Arc::clone(&self.extensions),
-            on_error: Arc::clone(&self.on_error),
-        }
-    }
-}
-
 impl WebSocketLayer {
     /// The layer with the secure defaults of the table above.
     pub fn new() -> Self {
@@ -124,54 +92,65 @@ impl Default for WebSocketLayer {
     }
 }
 
+/// The four policies of a configuration, as the type-changing builders replace one.
+type Policies<O, P, E, H> = (Arc<O>, Arc<P>, Arc<E>, Arc<H>);
+
 impl<O, P, E, H> WebSocketLayer<O, P, E, H> {
-    /// The configuration, to be rebuilt by a builder method (copied, which costs a few
-    /// reference counts, only if this layer was cloned before).
-    fn into_config(self) -> Config<O, P, E, H> {
-        Arc::unwrap_or_clone(self.config)
+    /// The configuration with `edit` applied. It is taken out of the `Arc` (copied, which
+    /// costs a few reference counts, only if this layer was cloned before).
+    fn edit(self, edit: impl FnOnce(&mut Config<O, P, E, H>)) -> Self {
+        let mut config = Arc::unwrap_or_clone(self.config);
+        edit(&mut config);
+        Self {
+            config: Arc::new(config),
+        }
+    }
+
+    /// The configuration with one policy replaced by `replace`, which may change its type:
+    /// what every type-changing builder method does.
+    fn replace<O2, P2, E2, H2>(
+        self,
+        replace: impl FnOnce(Policies<O, P, E, H>) -> Policies<O2, P2, E2, H2>,
+    ) -> WebSocketLayer<O2, P2, E2, H2> {
+        let Config {
+            origin,
+            require_origin,
+            subprotocol,
+            versions,
+            extensions,
+            on_error,
+        } = Arc::unwrap_or_clone(self.config);
+        let (origin, subprotocol, extensions, on_error) =
+            replace((origin, subprotocol, extensions, on_error));
+        WebSocketLayer {
+            config: Arc::new(Config {
+                origin,
+                require_origin,
+                subprotocol,
+                versions,
+                extensions,
+                on_error,
+            }),
+        }
     }
 
     /// Who may connect, judged on `Origin` (RFC 6455 §4.2.2, §10.2); refused → 403.
     /// See [`OriginPolicy`] for closures and the built-ins.
     pub fn origin<O2: OriginPolicy>(self, policy: O2) -> WebSocketLayer<O2, P, E, H> {
-        let c = self.into_config();
-        WebSocketLayer {
-            config: Arc::new(Config {
-                origin: Arc::new(policy),
-                require_origin: c.require_origin,
-                subprotocol: c.subprotocol,
-                versions: c.versions,
-                extensions: c.extensions,
-                on_error: c.on_error,
-            }),
-        }
+        self.replace(|(_, p, e, h)| (Arc::new(policy), p, e, h))
     }
 
     /// Whether a handshake without `Origin` is refused (403). Off by default: browsers
     /// always send `Origin` (RFC 6455 §4.2.1 item 7), so its absence means a non-browser
     /// client, which cross-site hijacking cannot use. Turn it on to admit browsers only.
     pub fn require_origin(self, require: bool) -> Self {
-        let mut config = self.into_config();
-        config.require_origin = require;
-        Self {
-            config: Arc::new(config),
-        }
+        self.edit(|config| config.require_origin = require)
     }
 
     /// How the subprotocol is chosen (RFC 6455 §4.2.2 /subprotocol/). See
     /// [`SubprotocolPolicy`].
     pub fn subprotocol<P2: SubprotocolPolicy>(self, policy: P2) -> WebSocketLayer<O, P2, E, H> {
-        let c = self.into_config();
-        WebSocketLayer {
-            config: Arc::new(Config {
-                origin: c.origin,
-                require_origin: c.require_origin,
-                subprotocol: Arc::new(policy),
-                versions: c.versions,
-                extensions: c.extensions,
-                on_error: c.on_error,
-            }),
-        }
+        self.replace(|(o, _, e, h)| (o, Arc::new(policy), e, h))
     }
 
     /// The subprotocols the server speaks, most preferred first: the first one the
@@ -190,41 +169,18 @@ impl<O, P, E, H> WebSocketLayer<O, P, E, H> {
 
     /// The protocol versions accepted; others get 426 listing these (RFC 6455 §4.4).
     pub fn versions(self, versions: impl Into<SupportedVersions>) -> Self {
-        let mut config = self.into_config();
-        config.versions = versions.into();
-        Self {
-            config: Arc::new(config),
-        }
+        let versions = versions.into();
+        self.edit(|config| config.versions = versions)
     }
 
     /// Which extensions are accepted (RFC 6455 §9.1). See [`ExtensionPolicy`].
     pub fn extensions<E2: ExtensionPolicy>(self, policy: E2) -> WebSocketLayer<O, P, E2, H> {
-        let c = self.into_config();
-        WebSocketLayer {
-            config: Arc::new(Config {
-                origin: c.origin,
-                require_origin: c.require_origin,
-                subprotocol: c.subprotocol,
-                versions: c.versions,
-                extensions: Arc::new(policy),
-                on_error: c.on_error,
-            }),
-        }
+        self.replace(|(o, p, _, h)| (o, p, Arc::new(policy), h))
     }
 
     /// How refusals are answered. See [`ErrorHandler`].
     pub fn on_error<H2: ErrorHandler>(self, handler: H2) -> WebSocketLayer<O, P, E, H2> {
-        let c = self.into_config();
-        WebSocketLayer {
-            config: Arc::new(Config {
-                origin: c.origin,
-                require_origin: c.require_origin,
-                subprotocol: c.subprotocol,
-                versions: c.versions,
-                extensions: c.extensions,
-                on_error: Arc::new(handler),
-            }),
-        }
+        self.replace(|(o, p, e, _)| (o, p, e, Arc::new(handler)))
     }
 }
 
@@ -249,105 +205,5 @@ impl<O, P, E, H> fmt::Debug for WebSocketLayer<O, P, E, H> {
         f.debug_struct("WebSocketLayer")
             .field("config", &self.config)
             .finish()
-    }
-}
-
-impl<O, P, E, H> fmt::Debug for Config<O, P, E, H> {
-    /// Policies may be closures, which have no `Debug`: their type names stand in.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
-            .field("origin", &type_name::<O>())
-            .field("require_origin", &self.require_origin)
-            .field("subprotocol", &type_name::<P>())
-            .field("versions", &self.versions)
-            .field("extensions", &type_name::<E>())
-            .field("on_error", &type_name::<H>())
-            .finish()
-    }
-}
-
-impl<O, P, E, H> Config<O, P, E, H>
-where
-    O: OriginPolicy,
-    P: SubprotocolPolicy,
-    E: ExtensionPolicy,
-    H: ErrorHandler,
-{
-    /// Reads the handshake and runs the policies, in the order of RFC 6455 §4.2.2 step 4.
-    pub(crate) fn negotiate(
-        &self,
-        parts: &Parts,
-        attempt: Attempt,
-    ) -> Result<Negotiated, HandshakeError> {
-        let handshake = ClientHandshake::read(parts, attempt, self.versions)?;
-
-        match handshake.origin {
-            None if self.require_origin => return Err(HandshakeError::OriginRefused),
-            None => {}
-            Some(origin) => match origin.to_str() {
-                Ok(origin) if self.origin.is_allowed(origin, parts) => {}
-                _ => return Err(HandshakeError::OriginRefused),
-            },
-        }
-
-        let offers = Subprotocols::from_lines(handshake.protocols);
-        // §4.2.2 /subprotocol/: a value the client offered, or none at all.
-        let protocol = self
-            .subprotocol
-            .select(offers.clone())
-            .filter(|chosen| offers.contains(chosen))
-            .and_then(|chosen| {
-                self.subprotocol
-                    .header_value(chosen)
-                    .filter(|value| value.as_bytes() == chosen.as_bytes())
-                    .or_else(|| HeaderValue::from_str(chosen).ok())
-            });
-        if protocol.is_none() && self.subprotocol.is_required() {
-            return Err(HandshakeError::NoMatchingSubprotocol);
-        }
-
-        let offers = ExtensionOffers::from_lines(handshake.extensions);
-        let extensions = self.extensions.negotiate(offers.clone(), parts)?;
-        if let Some(accepted) = extensions.header() {
-            // §4.2.2 /extensions/: "Extensions not listed by the client MUST NOT be listed."
-            let mut map = http::HeaderMap::with_capacity(1);
-            map.insert(SEC_WEBSOCKET_EXTENSIONS, accepted.clone());
-            extension_header::validate(map.get_all(SEC_WEBSOCKET_EXTENSIONS))
-                .map_err(|_| HandshakeError::ExtensionNotOffered)?;
-            let all_offered =
-                ExtensionOffers::new(&map, &SEC_WEBSOCKET_EXTENSIONS).all(|accepted| {
-                    offers
-                        .clone()
-                        .any(|offer| offer.name().eq_ignore_ascii_case(accepted.name()))
-                });
-            if !all_offered {
-                return Err(HandshakeError::ExtensionNotOffered);
-            }
-        }
-
-        Ok(Negotiated {
-            accept: handshake.key.map(AcceptKey::for_key),
-            version: handshake.version,
-            protocol,
-            extensions,
-            origin: handshake
-                .origin
-                .map(|origin| KeptOrigin::Request(origin.clone())),
-        })
-    }
-
-    /// The hook's response to `error`. Over HTTP/2 the connection-specific `Connection`
-    /// and `Upgrade` of a 426 are dropped: RFC 9113 §8.2.2 forbids them there.
-    pub(crate) fn error_response(
-        &self,
-        error: HandshakeError,
-        parts: &Parts,
-    ) -> axum_core::response::Response {
-        let mut response = self.on_error.handle(error, parts);
-        if parts.version >= Version::HTTP_2 {
-            response.headers_mut().remove(CONNECTION);
-            response.headers_mut().remove(UPGRADE);
-        }
-        response
     }
 }

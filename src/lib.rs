@@ -9,9 +9,11 @@
 //! ([`policy::SupportedVersions`]) and which extensions ([`policy::ExtensionPolicy`],
 //! none by default). A failure is answered with a [`HandshakeError`]: 400, 403 or 426 with
 //! the headers the RFCs require and a body that says what was wrong (500 only for a
-//! server-side mistake, such as an extension policy accepting what was not offered). A success reaches the
-//! handler, whose [`WebSocketUpgrade`] extractor answers with the 101 and receives the
-//! connection.
+//! server-side mistake, such as an extension policy accepting what was not offered). A
+//! success reaches the handler, whose [`WebSocketUpgrade`] extractor (or axum's own,
+//! beside a [`Negotiated`]) answers with the 101 and receives the connection; the layer
+//! writes the agreed subprotocol into that answer and turns an answer that is no
+//! WebSocket's (a page) into a 404.
 //!
 //! ```no_run
 //! use axum::{Router, routing::any};
@@ -39,48 +41,64 @@
 //! # }
 //! ```
 //!
+//! After the 101 the socket is the handler's: [`GracefulShutdown`] lets a server close
+//! every socket with 1001 (going away) on shutdown and wait for the close handshakes.
+//!
 //! # Features
 //! - `tungstenite` (default): [`WebSocketUpgrade::on_websocket`] hands the handler a
 //!   tokio-tungstenite [`WebSocket`]. Without it, [`WebSocketUpgrade::on_upgrade`] gives
 //!   the raw [`UpgradedConnection`] for any codec.
 //! - `deflate`: permessage-deflate (RFC 7692): the [`deflate::PerMessageDeflate`] policy
 //!   and [`WebSocketUpgrade::on_deflate_websocket`], whose codec compresses. Needs Rust 1.88.
+//! - `tracing` (default): one event per refused handshake, target `axum_ws_handshake`
+//!   (refusals at DEBUG, server bugs at WARN, accepted handshakes at TRACE).
+//! - `test-util`: [`test::TestClient`], your routes' handshakes and messages in tests,
+//!   without a port.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
-mod authority;
+// A request's path through the modules (docs/ARCHITECTURE.md has the whole map):
+// layer (the builder) → service (per request: pass through, or negotiate) → read (the
+// client's handshake against its grammars, no I/O) → negotiate (the policies in the
+// RFC's order; policy/ holds each rule) → error + on_error (a refusal) or the handler:
+// extract (the extractors; rejection), answer (its answer made to agree) → negotiated,
+// upgraded (the connection after the 101, with shutdown's signal) → tungstenite or
+// deflate (the codec). trace logs along the way.
+mod answer;
 #[cfg(feature = "deflate")]
 pub mod deflate;
 mod error;
-mod extension_header;
 mod extract;
-mod header_list;
-mod key;
 mod layer;
+mod negotiate;
 mod negotiated;
 mod on_error;
 pub mod policy;
+mod read;
 pub mod rejection;
-mod request;
 mod service;
-mod token;
+mod shutdown;
+#[cfg(feature = "test-util")]
+pub mod test;
+mod trace;
 #[cfg(feature = "tungstenite")]
 mod tungstenite;
 mod upgraded;
 
 pub use error::HandshakeError;
-pub use extension_header::{ExtensionOffer, ExtensionOffers, ExtensionParam, ExtensionParams};
 pub use extract::WebSocketUpgrade;
 pub use layer::WebSocketLayer;
 pub use negotiated::Negotiated;
 pub use on_error::{DefaultErrorHandler, ErrorHandler};
 pub use rejection::WebSocketUpgradeRejection;
 pub use service::{ResponseFuture, WebSocketService};
+pub use shutdown::{GracefulShutdown, ShutdownSignal};
 #[cfg(feature = "deflate")]
 pub use sockudo_ws;
 #[cfg(feature = "tungstenite")]
 pub use tokio_tungstenite;
+pub use tokio_util;
 #[cfg(feature = "tungstenite")]
 pub use tungstenite::WebSocket;
 pub use upgraded::{PendingUpgrade, UpgradedConnection};
@@ -104,7 +122,7 @@ pub mod __private_fuzz {
     /// The elements of a list header made of `lines` (RFC 9110 §5.6.1).
     pub fn list_elements(lines: &[&[u8]]) -> Vec<Vec<u8>> {
         let map = headers(CONNECTION, lines);
-        crate::header_list::ListElements::new(map.get_all(CONNECTION).iter())
+        crate::read::list::ListElements::new(map.get_all(CONNECTION).iter())
             .map(<[u8]>::to_vec)
             .collect()
     }
@@ -116,8 +134,10 @@ pub mod __private_fuzz {
         lines: &[&[u8]],
     ) -> Option<Vec<(String, Vec<(String, Option<String>)>)>> {
         let map = headers(SEC_WEBSOCKET_EXTENSIONS, lines);
-        crate::extension_header::validate(map.get_all(SEC_WEBSOCKET_EXTENSIONS)).ok()?;
-        let offers = crate::ExtensionOffers::new(&map, &SEC_WEBSOCKET_EXTENSIONS);
+        if !crate::read::extensions::is_valid(map.get_all(SEC_WEBSOCKET_EXTENSIONS)) {
+            return None;
+        }
+        let offers = crate::policy::ExtensionOffers::new(&map, &SEC_WEBSOCKET_EXTENSIONS);
         Some(
             offers
                 .map(|offer| {
@@ -133,17 +153,19 @@ pub mod __private_fuzz {
 
     /// Whether `key` is a valid `Sec-WebSocket-Key` (RFC 6455 §4.2.1 item 5).
     pub fn is_valid_key(key: &[u8]) -> bool {
-        crate::key::is_valid_key(key)
+        crate::read::key::is_valid_key(key)
     }
 
     /// `Sec-WebSocket-Accept` for `key` (RFC 6455 §4.2.2).
     pub fn accept(key: &[u8]) -> String {
-        crate::key::AcceptKey::for_key(key).as_str().to_owned()
+        crate::read::key::AcceptKey::for_key(key)
+            .as_str()
+            .to_owned()
     }
 
     /// A `Sec-WebSocket-Version` value read by RFC 6455 §4.3's `version` rule.
     pub fn version(value: &[u8]) -> Option<u8> {
-        crate::policy::SupportedVersions::parse(value)
+        crate::read::version::parse(value)
     }
 }
 

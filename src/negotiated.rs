@@ -1,14 +1,12 @@
 //! What the layer agreed with the client, handed to the handler.
 
-use http::header::{
-    CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_EXTENSIONS, SEC_WEBSOCKET_PROTOCOL, UPGRADE,
-};
+use http::header::{CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_EXTENSIONS, UPGRADE};
 use std::fmt;
 
 use http::{HeaderMap, HeaderValue};
 
-use crate::key::AcceptKey;
 use crate::policy::AcceptedExtensions;
+use crate::read::key::AcceptKey;
 
 /// The outcome of a valid handshake: put into the request's extensions by the layer,
 /// read by the [`WebSocketUpgrade`](crate::WebSocketUpgrade) extractor.
@@ -71,7 +69,9 @@ impl Negotiated {
 
     /// The headers of the server's handshake response (RFC 6455 §4.2.2 step 5), in a map
     /// of their own: a fresh response has no header to replace, so nothing is looked up
-    /// or removed, and the map is allocated once at its final size.
+    /// or removed, and the map is allocated once at its final size. All but
+    /// `Sec-WebSocket-Protocol`, which the layer writes into every accepted answer,
+    /// whichever extractor made it (`answer.rs`).
     pub(crate) fn response_headers(&self) -> HeaderMap {
         let mut headers = HeaderMap::with_capacity(5);
         if let Some(accept) = &self.accept {
@@ -81,9 +81,6 @@ impl Negotiated {
                 SEC_WEBSOCKET_ACCEPT,
                 HeaderValue::from_bytes(accept.as_bytes()).expect("base64 is a valid header value"),
             );
-        }
-        if let Some(protocol) = &self.protocol {
-            headers.insert(SEC_WEBSOCKET_PROTOCOL, protocol.clone());
         }
         if let Some(extensions) = self.extensions.header() {
             headers.insert(SEC_WEBSOCKET_EXTENSIONS, extensions.clone());

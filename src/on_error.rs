@@ -1,6 +1,8 @@
 //! The hook that turns a [`HandshakeError`] into the response the client sees.
 
 use axum_core::response::{IntoResponse, Response};
+use http::Version;
+use http::header::{CONNECTION, UPGRADE};
 use http::request::Parts;
 
 use crate::HandshakeError;
@@ -45,4 +47,19 @@ impl ErrorHandler for DefaultErrorHandler {
     fn handle(&self, error: HandshakeError, _request: &Parts) -> Response {
         error.into_response()
     }
+}
+
+/// The hook's response to `error`. Over HTTP/2 the connection-specific `Connection` and
+/// `Upgrade` of a 426 are dropped: RFC 9113 §8.2.2 forbids them there.
+pub(crate) fn respond<H: ErrorHandler>(
+    handler: &H,
+    error: HandshakeError,
+    request: &Parts,
+) -> Response {
+    let mut response = handler.handle(error, request);
+    if request.version >= Version::HTTP_2 {
+        response.headers_mut().remove(CONNECTION);
+        response.headers_mut().remove(UPGRADE);
+    }
+    response
 }

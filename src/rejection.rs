@@ -45,6 +45,16 @@ impl NotUpgradeAttempt {
         }
     }
 
+    /// 426 Upgrade Required.
+    pub fn status(&self) -> StatusCode {
+        StatusCode::UPGRADE_REQUIRED
+    }
+
+    /// `not_upgrade_attempt`, for logs and metrics.
+    pub fn name(&self) -> &'static str {
+        "not_upgrade_attempt"
+    }
+
     fn body(&self) -> &'static str {
         if self.over_http2 {
             Self::BODY_HTTP2
@@ -56,7 +66,7 @@ impl NotUpgradeAttempt {
 
 impl IntoResponse for NotUpgradeAttempt {
     fn into_response(self) -> Response {
-        let mut response = text(StatusCode::UPGRADE_REQUIRED, self.body());
+        let mut response = text(self.status(), self.body());
         if !self.over_http2 {
             let headers = response.headers_mut();
             headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
@@ -76,11 +86,19 @@ pub struct LayerMissing;
 impl LayerMissing {
     const BODY: &'static str = "server misconfiguration: WebSocketUpgrade is used without WebSocketLayer, \
                                 so the handshake was not validated; add the layer to the router";
-}
 
-impl IntoResponse for LayerMissing {
-    fn into_response(self) -> Response {
-        text(StatusCode::INTERNAL_SERVER_ERROR, Self::BODY)
+    /// 500 Internal Server Error.
+    pub fn status(&self) -> StatusCode {
+        StatusCode::INTERNAL_SERVER_ERROR
+    }
+
+    /// `layer_missing`, for logs and metrics.
+    pub fn name(&self) -> &'static str {
+        "layer_missing"
+    }
+
+    fn body(&self) -> &'static str {
+        Self::BODY
     }
 }
 
@@ -93,13 +111,34 @@ pub struct ConnectionNotUpgradable;
 impl ConnectionNotUpgradable {
     const BODY: &'static str = "server misconfiguration: this connection cannot be upgraded \
                                 (serve with axum::serve, or hyper with upgrades enabled)";
-}
 
-impl IntoResponse for ConnectionNotUpgradable {
-    fn into_response(self) -> Response {
-        text(StatusCode::INTERNAL_SERVER_ERROR, Self::BODY)
+    /// 500 Internal Server Error.
+    pub fn status(&self) -> StatusCode {
+        StatusCode::INTERNAL_SERVER_ERROR
+    }
+
+    /// `connection_not_upgradable`, for logs and metrics.
+    pub fn name(&self) -> &'static str {
+        "connection_not_upgradable"
+    }
+
+    fn body(&self) -> &'static str {
+        Self::BODY
     }
 }
+
+/// The 500s: their status and body, nothing else.
+macro_rules! plain_rejection {
+    ($($ty:ident),*) => {$(
+        impl IntoResponse for $ty {
+            fn into_response(self) -> Response {
+                text(self.status(), self.body())
+            }
+        }
+    )*};
+}
+
+plain_rejection!(LayerMissing, ConnectionNotUpgradable);
 
 /// Any refusal of the [`WebSocketUpgrade`](crate::WebSocketUpgrade) extractor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,47 +152,51 @@ pub enum WebSocketUpgradeRejection {
     ConnectionNotUpgradable(ConnectionNotUpgradable),
 }
 
+/// Calls `$f` on whichever rejection `$self` holds.
+macro_rules! each {
+    ($self:expr, |$r:ident| $f:expr) => {
+        match $self {
+            Self::NotUpgradeAttempt($r) => $f,
+            Self::LayerMissing($r) => $f,
+            Self::ConnectionNotUpgradable($r) => $f,
+        }
+    };
+}
+
 impl WebSocketUpgradeRejection {
     /// The status code of the response.
     pub fn status(&self) -> StatusCode {
-        match self {
-            Self::NotUpgradeAttempt(_) => StatusCode::UPGRADE_REQUIRED,
-            Self::LayerMissing(_) | Self::ConnectionNotUpgradable(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-        }
+        each!(self, |r| r.status())
+    }
+
+    /// A stable snake_case name, for logs and metrics.
+    pub fn name(&self) -> &'static str {
+        each!(self, |r| r.name())
     }
 
     /// The text of the default response's body.
     pub fn body_text(&self) -> &'static str {
-        match self {
-            Self::NotUpgradeAttempt(r) => r.body(),
-            Self::LayerMissing(_) => LayerMissing::BODY,
-            Self::ConnectionNotUpgradable(_) => ConnectionNotUpgradable::BODY,
-        }
+        each!(self, |r| r.body())
     }
 }
 
 impl IntoResponse for WebSocketUpgradeRejection {
     fn into_response(self) -> Response {
-        match self {
-            Self::NotUpgradeAttempt(r) => r.into_response(),
-            Self::LayerMissing(r) => r.into_response(),
-            Self::ConnectionNotUpgradable(r) => r.into_response(),
-        }
+        each!(self, |r| r.into_response())
     }
 }
 
-impl fmt::Display for WebSocketUpgradeRejection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.body_text())
-    }
-}
-
-impl std::error::Error for WebSocketUpgradeRejection {}
-
-macro_rules! from_rejection {
+/// Each rejection: its body text as `Display`, `Error`, and `From` into the enum.
+macro_rules! rejection_impls {
     ($($ty:ident),*) => {$(
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.body())
+            }
+        }
+
+        impl std::error::Error for $ty {}
+
         impl From<$ty> for WebSocketUpgradeRejection {
             fn from(rejection: $ty) -> Self {
                 Self::$ty(rejection)
@@ -162,4 +205,12 @@ macro_rules! from_rejection {
     )*};
 }
 
-from_rejection!(NotUpgradeAttempt, LayerMissing, ConnectionNotUpgradable);
+rejection_impls!(NotUpgradeAttempt, LayerMissing, ConnectionNotUpgradable);
+
+impl fmt::Display for WebSocketUpgradeRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.body_text())
+    }
+}
+
+impl std::error::Error for WebSocketUpgradeRejection {}

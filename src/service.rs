@@ -11,10 +11,12 @@ use http::Request;
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
-use crate::layer::Config;
-use crate::on_error::ErrorHandler;
+use crate::answer::Expected;
+use crate::negotiate::Config;
+use crate::on_error::{self, ErrorHandler};
 use crate::policy::{ExtensionPolicy, OriginPolicy, SubprotocolPolicy};
-use crate::request::upgrade_attempt;
+use crate::read::upgrade_attempt;
+use crate::trace;
 
 /// The middleware made by [`WebSocketLayer`](crate::WebSocketLayer).
 pub struct WebSocketService<S, O, P, E, H> {
@@ -73,18 +75,22 @@ where
         };
         let (mut parts, body) = request.into_parts();
         match self.config.negotiate(&parts, attempt) {
-            Ok(negotiated) => {
+            Ok((negotiated, expected)) => {
                 parts.extensions.insert(negotiated);
-                ResponseFuture::inner(self.inner.call(Request::from_parts(parts, body)))
+                let future = self.inner.call(Request::from_parts(parts, body));
+                ResponseFuture::accepted(future, expected)
             }
-            Err(error) => ResponseFuture::refused(self.config.error_response(error, &parts)),
+            Err(error) => {
+                trace::refused(&error, &parts);
+                ResponseFuture::refused(on_error::respond(&*self.config.on_error, error, &parts))
+            }
         }
     }
 }
 
 pin_project! {
-    /// The response future of [`WebSocketService`]: the inner service's, or a ready
-    /// refusal. No boxing.
+    /// The response future of [`WebSocketService`]: the inner service's, the inner
+    /// service's answer to an accepted attempt checked, or a ready refusal. No boxing.
     pub struct ResponseFuture<F> {
         #[pin]
         kind: Kind<F>,
@@ -95,6 +101,7 @@ pin_project! {
     #[project = KindProj]
     enum Kind<F> {
         Inner { #[pin] future: F },
+        Accepted { #[pin] future: F, expected: Option<Expected> },
         Refused { response: Option<Response> },
     }
 }
@@ -103,6 +110,15 @@ impl<F> ResponseFuture<F> {
     fn inner(future: F) -> Self {
         Self {
             kind: Kind::Inner { future },
+        }
+    }
+
+    fn accepted(future: F, expected: Expected) -> Self {
+        Self {
+            kind: Kind::Accepted {
+                future,
+                expected: Some(expected),
+            },
         }
     }
 
@@ -124,6 +140,13 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().kind.project() {
             KindProj::Inner { future } => future.poll(cx),
+            KindProj::Accepted { future, expected } => {
+                let response = std::task::ready!(future.poll(cx))?;
+                let expected = expected
+                    .take()
+                    .expect("ResponseFuture polled after completion");
+                Poll::Ready(Ok(expected.check(response)))
+            }
             KindProj::Refused { response } => Poll::Ready(Ok(response
                 .take()
                 .expect("ResponseFuture polled after completion"))),
@@ -135,6 +158,7 @@ impl<F> fmt::Debug for ResponseFuture<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match &self.kind {
             Kind::Inner { .. } => "Inner",
+            Kind::Accepted { .. } => "Accepted",
             Kind::Refused { .. } => "Refused",
         };
         f.debug_tuple("ResponseFuture").field(&state).finish()

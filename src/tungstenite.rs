@@ -53,6 +53,11 @@ impl WebSocketUpgrade {
         Fut: Future<Output = ()> + Send + 'static,
     {
         if !self.negotiated().extensions().is_empty() {
+            crate::trace::rejected(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "extension_not_implemented",
+                None,
+            );
             return (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "server misconfiguration: an extension was negotiated that tokio-tungstenite does not implement",

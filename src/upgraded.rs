@@ -31,6 +31,8 @@ pub struct UpgradedConnection {
     io: TokioIo<hyper::upgrade::Upgraded>,
     negotiated: Negotiated,
     read_ahead: Option<ReadAhead>,
+    /// The server's shutdown, if one was given (src/shutdown.rs).
+    pub(crate) shutdown: Option<crate::GracefulShutdown>,
 }
 
 impl UpgradedConnection {
@@ -39,6 +41,7 @@ impl UpgradedConnection {
             io: TokioIo::new(upgraded),
             negotiated,
             read_ahead: None,
+            shutdown: None,
         }
     }
 
@@ -90,13 +93,19 @@ impl fmt::Debug for UpgradedConnection {
 pub struct PendingUpgrade {
     on_upgrade: OnUpgrade,
     negotiated: Option<Negotiated>,
+    shutdown: Option<crate::GracefulShutdown>,
 }
 
 impl PendingUpgrade {
-    pub(crate) fn new(on_upgrade: OnUpgrade, negotiated: Negotiated) -> Self {
+    pub(crate) fn new(
+        on_upgrade: OnUpgrade,
+        negotiated: Negotiated,
+        shutdown: Option<crate::GracefulShutdown>,
+    ) -> Self {
         Self {
             on_upgrade,
             negotiated: Some(negotiated),
+            shutdown,
         }
     }
 }
@@ -113,7 +122,9 @@ impl Future for PendingUpgrade {
         // Done here rather than while answering: it serves the connection's life, not
         // the handshake.
         negotiated.detach_from_request();
-        Poll::Ready(Ok(UpgradedConnection::new(upgraded, negotiated)))
+        let mut connection = UpgradedConnection::new(upgraded, negotiated);
+        connection.shutdown = self.shutdown.take();
+        Poll::Ready(Ok(connection))
     }
 }
 

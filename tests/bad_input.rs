@@ -13,40 +13,29 @@
 //! `Upgrade: websocket`), and hyper itself for heads it cannot parse (400, 431) or does
 //! not finish in time (the connection closed without a response).
 
+mod common;
+
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::response::Response;
 use axum::routing::{any, get};
+use axum_ws_handshake::WebSocketLayer;
 use axum_ws_handshake::policy::ServerPreference;
-use axum_ws_handshake::{WebSocket, WebSocketLayer, WebSocketUpgrade};
+use common::{RFC_ACCEPT, RFC_KEY, echo, serve_as_echo_example};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::time::{sleep, timeout};
 
 /// The test server's header read timeout (the echo example uses 10 s).
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long a row may wait for an answer or a close.
 const WAIT: Duration = Duration::from_secs(8);
-/// The RFC 6455 §1.3 key and its accept value.
-const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
-const ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
 
 // ---------------------------------------------------------------------------------------
 // The server
 // ---------------------------------------------------------------------------------------
-
-async fn echo(ws: WebSocketUpgrade) -> Response {
-    ws.on_websocket(|mut socket: WebSocket| async move {
-        while let Some(Ok(message)) = socket.next().await {
-            if (message.is_text() || message.is_binary()) && socket.send(message).await.is_err() {
-                break;
-            }
-        }
-    })
-}
 
 fn app() -> Router {
     let echo_routes = Router::new()
@@ -62,18 +51,8 @@ fn app() -> Router {
 
 /// Serves `app()` with examples/echo.rs's own `serve`, on an ephemeral port.
 async fn serve() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(examples_serve::serve(
-        listener,
-        app().with_state(()),
-        HEADER_READ_TIMEOUT,
-    ));
-    addr
+    serve_as_echo_example(app(), HEADER_READ_TIMEOUT).await
 }
-
-#[path = "../examples/common/serve.rs"]
-mod examples_serve;
 
 // ---------------------------------------------------------------------------------------
 // Requests
@@ -98,7 +77,7 @@ impl Head {
                 (b"Host".to_vec(), addr.to_string().into_bytes()),
                 (b"Upgrade".to_vec(), b"websocket".to_vec()),
                 (b"Connection".to_vec(), b"Upgrade".to_vec()),
-                (b"Sec-WebSocket-Key".to_vec(), KEY.as_bytes().to_vec()),
+                (b"Sec-WebSocket-Key".to_vec(), RFC_KEY.as_bytes().to_vec()),
                 (b"Sec-WebSocket-Version".to_vec(), b"13".to_vec()),
             ],
             raw_lines: Vec::new(),
@@ -523,7 +502,7 @@ fn rows(addr: SocketAddr) -> Vec<Row> {
         // Heads hyper cannot parse: it answers 400 itself and closes.
         row(
             "header name with a space",
-            hs().add("Sec WebSocket-Key", KEY),
+            hs().add("Sec WebSocket-Key", RFC_KEY),
             400,
         ),
         row(
@@ -709,7 +688,7 @@ fn check_head(status: u16, head: &str) -> Result<(), String> {
         101 => {
             has(&format!(
                 "sec-websocket-accept: {}",
-                ACCEPT.to_ascii_lowercase()
+                RFC_ACCEPT.to_ascii_lowercase()
             )) && has("upgrade: websocket")
         }
         426 => has("upgrade: websocket") && !lower.contains("sec-websocket-accept"),

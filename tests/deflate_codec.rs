@@ -5,14 +5,16 @@
 //! RFC 7692 §6.1 forbids it, and deflate over an HTTP/2 stream (RFC 8441).
 #![cfg(feature = "deflate")]
 
-mod deflate_util;
+mod common;
 
 use axum::Router;
 use axum::routing::any;
 use axum_ws_handshake::WebSocketLayer;
 use axum_ws_handshake::deflate::PerMessageDeflate;
-use deflate_util::{
-    BINARY, CONTINUATION, Conn, Deflater, Inflater, PING, TEXT, echo, handshake, repeats_at, serve,
+use common::deflate::{Deflater, Inflater, echo, handshake, repeats_at};
+use common::{
+    Conn, OP_BINARY as BINARY, OP_CLOSE as CLOSE, OP_CONTINUATION as CONTINUATION, OP_PING as PING,
+    OP_TEXT as TEXT, serve,
 };
 
 /// The policy without the default cap of the server's window (12 bits).
@@ -290,61 +292,29 @@ async fn a_corrupt_compressed_message_fails_the_connection() {
 
 #[tokio::test]
 async fn rfc8441_deflate_over_http2_round_trips_and_closes() {
-    use axum::http::{Method, Request, header};
-    use http_body_util::Empty;
-    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-    use hyper_util::server::conn::auto;
-    use hyper_util::service::TowerToHyperService;
+    use axum::http::header;
+    use common::h2::{extended_connect, h2_handshake, send, serve_h2c};
+    use hyper_util::rt::TokioIo;
 
     // h2c with extended CONNECT enabled (RFC 8441 §3).
     let app = Router::new()
         .route("/echo", any(echo))
         .layer(WebSocketLayer::new().extensions(PerMessageDeflate::new()));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let mut builder = auto::Builder::new(TokioExecutor::new());
-        builder
-            .http2()
-            .timer(TokioTimer::new())
-            .enable_connect_protocol();
-        loop {
-            let (stream, _) = listener.accept().await.unwrap();
-            let service = TowerToHyperService::new(app.clone());
-            let builder = builder.clone();
-            tokio::spawn(async move {
-                let _ = builder
-                    .serve_connection_with_upgrades(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
+    let addr = serve_h2c(app, true).await;
 
     let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let (mut client, connection) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
-        .timer(TokioTimer::new())
-        .handshake(TokioIo::new(tcp))
-        .await
-        .unwrap();
-    tokio::spawn(connection);
     // The server's SETTINGS (with ENABLE_CONNECT_PROTOCOL) arrive before any response.
-    let probe = Request::get(format!("http://{addr}/"))
-        .body(Empty::<axum::body::Bytes>::new())
-        .unwrap();
-    let _ = client.send_request(probe).await.unwrap();
+    let (mut client, _) = h2_handshake(tcp, &format!("http://{addr}")).await;
 
-    let request = Request::builder()
-        .method(Method::CONNECT)
-        .uri(format!("http://{addr}/echo"))
-        .extension(hyper::ext::Protocol::from_static("websocket"))
-        .header(header::SEC_WEBSOCKET_VERSION, "13")
-        .header(
-            header::SEC_WEBSOCKET_EXTENSIONS,
+    let request = extended_connect(
+        &format!("http://{addr}/echo"),
+        "websocket",
+        &[(
+            header::SEC_WEBSOCKET_EXTENSIONS.as_str(),
             "permessage-deflate; client_max_window_bits",
-        )
-        .body(Empty::new())
-        .unwrap();
-    let response = client.send_request(request).await.unwrap();
+        )],
+    );
+    let response = send(&mut client, request).await;
     assert_eq!(response.status(), 200);
     assert_eq!(
         response.headers()[header::SEC_WEBSOCKET_EXTENSIONS],
@@ -364,13 +334,13 @@ async fn rfc8441_deflate_over_http2_round_trips_and_closes() {
         assert_eq!(inflate.inflate(&payload).unwrap(), message);
     }
     // The close handshake: the server's Close reaches us before the stream ends.
-    conn.send_frame(true, false, deflate_util::CLOSE, &1000u16.to_be_bytes())
+    conn.send_frame(true, false, CLOSE, &1000u16.to_be_bytes())
         .await;
-    let close = conn.read_frame().await.expect("the server's Close");
-    assert_eq!(close.opcode, deflate_util::CLOSE);
+    let close = conn.next_frame().await.expect("the server's Close");
+    assert_eq!(close.opcode, CLOSE);
     assert_eq!(close.payload[..2], 1000u16.to_be_bytes());
     assert!(
-        conn.read_frame().await.is_none(),
+        conn.next_frame().await.is_none(),
         "the stream ends after the Close"
     );
 }

@@ -10,7 +10,7 @@
 //! ```
 #![cfg(all(feature = "deflate", target_os = "linux"))]
 
-mod deflate_util;
+mod common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -20,7 +20,8 @@ use axum::Router;
 use axum::routing::any;
 use axum_ws_handshake::WebSocketLayer;
 use axum_ws_handshake::deflate::PerMessageDeflate;
-use deflate_util::{Deflater, Inflater, TEXT, echo, handshake};
+use common::OP_TEXT as TEXT;
+use common::deflate::{Deflater, Inflater, echo, handshake};
 
 const CONNECTIONS: usize = 500;
 const SERVER_ENV: &str = "DEFLATE_MEMORY_SERVER";
@@ -176,7 +177,7 @@ fn per_connection_memory() {
             // The compression ratio of the server's messages on one connection.
             let answer = handshake(addr, offer).await;
             let window = answer
-                .header("sec-websocket-extensions")
+                .joined("sec-websocket-extensions")
                 .and_then(|e| e.split("server_max_window_bits=").nth(1).map(str::to_owned))
                 .map_or(15, |rest| {
                     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();

@@ -3,7 +3,7 @@
 //! `Sec-WebSocket-Extensions` of the 101, or no header when every offer was declined.
 #![cfg(feature = "deflate")]
 
-mod deflate_util;
+mod common;
 
 use axum::Router;
 use axum::http::HeaderValue;
@@ -11,11 +11,10 @@ use axum::http::request::Parts;
 use axum::response::Response;
 use axum::routing::any;
 use axum_ws_handshake::deflate::{DeflateParams, PerMessageDeflate};
-use axum_ws_handshake::policy::{AcceptedExtensions, ExtensionPolicy};
-use axum_ws_handshake::{
-    ExtensionOffers, HandshakeError, WebSocket, WebSocketLayer, WebSocketUpgrade,
-};
-use deflate_util::{echo, handshake, serve};
+use axum_ws_handshake::policy::{AcceptedExtensions, ExtensionOffers, ExtensionPolicy};
+use axum_ws_handshake::{WebSocket, WebSocketLayer, WebSocketUpgrade};
+use common::deflate::{echo, handshake};
+use common::serve;
 
 /// A row: the client's header lines, and the response's extensions (`None`: declined).
 type Row<'a> = (&'a [&'a str], Option<&'a str>);
@@ -423,25 +422,17 @@ async fn on_deflate_websocket_refuses_an_extension_it_does_not_implement_with_50
     /// Accepts `x-foo`, which no codec here implements.
     struct Foo;
     impl ExtensionPolicy for Foo {
-        fn negotiate(
-            &self,
-            _offers: ExtensionOffers<'_>,
-            _request: &Parts,
-        ) -> Result<AcceptedExtensions, HandshakeError> {
-            Ok(AcceptedExtensions::new(HeaderValue::from_static("x-foo")))
+        fn negotiate(&self, _offers: ExtensionOffers<'_>, _request: &Parts) -> AcceptedExtensions {
+            AcceptedExtensions::new(HeaderValue::from_static("x-foo"))
         }
     }
     /// Writes a permessage-deflate header by hand, without parameters for the codec.
     struct HandWritten;
     impl ExtensionPolicy for HandWritten {
-        fn negotiate(
-            &self,
-            _offers: ExtensionOffers<'_>,
-            _request: &Parts,
-        ) -> Result<AcceptedExtensions, HandshakeError> {
-            Ok(AcceptedExtensions::new(HeaderValue::from_static(
+        fn negotiate(&self, _offers: ExtensionOffers<'_>, _request: &Parts) -> AcceptedExtensions {
+            AcceptedExtensions::new(HeaderValue::from_static(
                 "permessage-deflate; server_no_context_takeover",
-            )))
+            ))
         }
     }
     let foo = serve(

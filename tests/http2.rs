@@ -23,13 +23,13 @@ use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::{CloseFrame, Ro
 use axum_ws_handshake::tokio_tungstenite::tungstenite::{Bytes, Error as WsError, Message};
 use axum_ws_handshake::tokio_tungstenite::{WebSocketStream, client_async};
 use axum_ws_handshake::{WebSocket, WebSocketLayer, WebSocketUpgrade};
-use common::{TIMEOUT, echo};
+use common::echo_example::HEADER_READ_TIMEOUT;
+use common::h2::{builder, extended_connect, h2_handshake, h2c, send, serve_h2c};
+use common::{TIMEOUT, echo, echo_messages, serve_as_echo_example};
 use futures_util::{SinkExt, StreamExt};
-use http_body_util::{BodyExt, Empty};
-use hyper::client::conn::http2::SendRequest;
+use http_body_util::BodyExt;
 use hyper::upgrade::Upgraded;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
+use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -42,62 +42,8 @@ use tokio_rustls::rustls::{ClientConfig, RootCertStore, ServerConfig};
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
 // ---------------------------------------------------------------------------------------
-// Servers
+// TLS (the cleartext server, and the HTTP/2 client: common::h2)
 // ---------------------------------------------------------------------------------------
-
-/// The server side most tests share: hyper-util's auto builder (HTTP/1.1 with upgrades,
-/// HTTP/2 with extended CONNECT unless `connect_protocol` is false). The echo example's
-/// own serving is `serve_sniffed`.
-fn builder(connect_protocol: bool) -> auto::Builder<TokioExecutor> {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new());
-    let mut http2 = builder.http2();
-    http2.timer(TokioTimer::new());
-    if connect_protocol {
-        http2.enable_connect_protocol();
-    }
-    builder
-}
-
-/// The echo example's serving (examples/common/serve.rs): one read tells the HTTP/2
-/// preface from an HTTP/1.1 request, then hyper's own builders get the connection with
-/// the bytes read replayed. On an ephemeral loopback port.
-async fn serve_sniffed(app: Router) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("local_addr");
-    tokio::spawn(examples_serve::serve(
-        listener,
-        app.with_state(()),
-        examples_serve::HEADER_READ_TIMEOUT,
-    ));
-    addr
-}
-
-#[path = "../examples/common/serve.rs"]
-mod examples_serve;
-
-/// Serves `app` in cleartext (HTTP/1.1, or h2c when the client starts with the HTTP/2
-/// preface) on an ephemeral loopback port.
-async fn serve_h2c(app: Router, connect_protocol: bool) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("local_addr");
-    let builder = builder(connect_protocol);
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            let service = TowerToHyperService::new(app.clone());
-            let builder = builder.clone();
-            tokio::spawn(async move {
-                let _ = builder
-                    .serve_connection_with_upgrades(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
-    addr
-}
 
 /// A CA made for the test and a server certificate for `localhost` and `127.0.0.1`
 /// signed by it: the server's TLS configuration (ALPN `h2`, `http/1.1`) and the CA.
@@ -191,80 +137,8 @@ async fn tls_connect(
 }
 
 // ---------------------------------------------------------------------------------------
-// The HTTP/2 client
+// Responses and WebSockets over HTTP/2
 // ---------------------------------------------------------------------------------------
-
-type Client = SendRequest<Empty<Bytes>>;
-
-/// An HTTP/2 connection over `io`, once the server's SETTINGS have arrived; returns the
-/// sender and whether the server enabled extended CONNECT (SETTINGS_ENABLE_CONNECT_PROTOCOL,
-/// RFC 8441 §3), without which hyper's client refuses to send one. `origin` is the
-/// server's `scheme://authority`.
-async fn h2_handshake<I>(io: I, origin: &str) -> (Client, bool)
-where
-    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    let (mut sender, connection) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
-        .timer(TokioTimer::new())
-        .handshake(TokioIo::new(io))
-        .await
-        .expect("HTTP/2 handshake");
-    // The server's SETTINGS come before any of its responses (RFC 9113 §3.4): once a
-    // first request is answered, the client knows them. No sleeping, however loaded the
-    // machine is.
-    let mut connection = Box::pin(connection);
-    let probe = Request::get(format!("{origin}/"))
-        .body(Empty::new())
-        .unwrap();
-    let answered = timeout(TIMEOUT, async {
-        tokio::select! {
-            response = sender.send_request(probe) => response.expect("a response to GET /"),
-            result = connection.as_mut() => panic!("the connection ended: {result:?}"),
-        }
-    })
-    .await
-    .expect("a response to GET / in time");
-    drop(answered);
-    let enabled = connection.is_extended_connect_protocol_enabled();
-    tokio::spawn(connection);
-    (sender, enabled)
-}
-
-/// Connects over h2c (HTTP/2 prior knowledge) and waits for extended CONNECT to be enabled.
-async fn h2c(addr: SocketAddr) -> Client {
-    let tcp = TcpStream::connect(addr).await.expect("connect");
-    let (client, enabled) = h2_handshake(tcp, &format!("http://{addr}")).await;
-    assert!(enabled, "the server enables extended CONNECT (RFC 8441 §3)");
-    client
-}
-
-/// The RFC 8441 §5 request: CONNECT with `:protocol = websocket`, `:scheme`, `:path` and
-/// `:authority` from `uri`, `Sec-WebSocket-Version: 13`, plus `headers`.
-fn extended_connect(
-    uri: &str,
-    protocol: &'static str,
-    headers: &[(&str, &str)],
-) -> Request<Empty<Bytes>> {
-    let mut request = Request::builder()
-        .method(Method::CONNECT)
-        .uri(uri)
-        .extension(hyper::ext::Protocol::from_static(protocol))
-        .header(header::SEC_WEBSOCKET_VERSION, "13");
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    request.body(Empty::new()).unwrap()
-}
-
-async fn send(
-    client: &mut Client,
-    request: Request<Empty<Bytes>>,
-) -> Response<hyper::body::Incoming> {
-    timeout(TIMEOUT, client.send_request(request))
-        .await
-        .expect("a response in time")
-        .expect("a response")
-}
 
 async fn body_text(response: Response<hyper::body::Incoming>) -> String {
     let body = timeout(TIMEOUT, response.into_body().collect())
@@ -374,7 +248,7 @@ async fn rfc8441_extended_connect_over_h2c_echoes_and_closes() {
 /// The same over the echo example's serving: h2c is told from HTTP/1.1 by one read.
 #[tokio::test]
 async fn rfc8441_over_h2c_with_the_echo_examples_sniff() {
-    let addr = serve_sniffed(echo_app(WebSocketLayer::new())).await;
+    let addr = serve_as_echo_example(echo_app(WebSocketLayer::new()), HEADER_READ_TIMEOUT).await;
     let response = open_echo_over_h2c(addr).await;
     echo_and_close(websocket(response).await).await;
 }
@@ -385,7 +259,11 @@ async fn rfc8441_over_h2c_with_the_echo_examples_sniff() {
 #[tokio::test]
 async fn the_echo_examples_sniff_with_split_first_bytes() {
     use tokio::io::AsyncReadExt;
-    let addr = serve_sniffed(Router::new().route("/", any(|| async { "hello" }))).await;
+    let addr = serve_as_echo_example(
+        Router::new().route("/", any(|| async { "hello" })),
+        HEADER_READ_TIMEOUT,
+    )
+    .await;
     // HTTP/2: the preface in two parts, then an empty SETTINGS frame; the server's
     // SETTINGS frame comes back.
     let mut tcp = TcpStream::connect(addr).await.unwrap();
@@ -675,11 +553,7 @@ async fn rfc8441_extended_connect_over_tls_with_alpn_h2() {
 /// that sends close_notify, which rustls clients expect before the end of the stream.
 async fn echo_then_shutdown(ws: WebSocketUpgrade) -> axum::response::Response {
     ws.on_websocket(|mut socket: WebSocket| async move {
-        while let Some(Ok(message)) = socket.next().await {
-            if (message.is_text() || message.is_binary()) && socket.send(message).await.is_err() {
-                break;
-            }
-        }
+        echo_messages(&mut socket).await;
         let _ = socket.get_mut().shutdown().await;
     })
 }

@@ -13,12 +13,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum_ws_handshake::policy::{
-    AcceptedExtensions, AllowedOrigins, AnyOrigin, ClientPreference, ExtensionPolicy, Required,
-    ServerPreference, SubprotocolPolicy, Subprotocols,
+    AcceptedExtensions, AllowedOrigins, AnyOrigin, ClientPreference, ExtensionOffers,
+    ExtensionPolicy, Required, ServerPreference, SubprotocolPolicy, Subprotocols,
 };
 use axum_ws_handshake::{
-    ErrorHandler, ExtensionOffers, HandshakeError, WebSocketLayer, WebSocketUpgrade,
-    WebSocketUpgradeRejection,
+    ErrorHandler, HandshakeError, WebSocketLayer, WebSocketUpgrade, WebSocketUpgradeRejection,
 };
 use common::*;
 
@@ -666,13 +665,9 @@ struct XTestParams {
 struct AcceptXTest;
 
 impl ExtensionPolicy for AcceptXTest {
-    fn negotiate(
-        &self,
-        mut offers: ExtensionOffers<'_>,
-        _request: &Parts,
-    ) -> Result<AcceptedExtensions, HandshakeError> {
+    fn negotiate(&self, mut offers: ExtensionOffers<'_>, _request: &Parts) -> AcceptedExtensions {
         let Some(offer) = offers.find(|offer| offer.name() == "x-test") else {
-            return Ok(AcceptedExtensions::none());
+            return AcceptedExtensions::none();
         };
         let level = offer
             .params()
@@ -680,7 +675,7 @@ impl ExtensionPolicy for AcceptXTest {
             .and_then(|param| param.value())
             .map_or("1".to_owned(), |value| value.into_owned());
         let header = HeaderValue::from_str(&format!("x-test; level={level}")).unwrap();
-        Ok(AcceptedExtensions::new(header).with_params(XTestParams { level }))
+        AcceptedExtensions::new(header).with_params(XTestParams { level })
     }
 }
 
@@ -689,12 +684,8 @@ impl ExtensionPolicy for AcceptXTest {
 struct AcceptAnyway(&'static str);
 
 impl ExtensionPolicy for AcceptAnyway {
-    fn negotiate(
-        &self,
-        _offers: ExtensionOffers<'_>,
-        _request: &Parts,
-    ) -> Result<AcceptedExtensions, HandshakeError> {
-        Ok(AcceptedExtensions::new(HeaderValue::from_static(self.0)))
+    fn negotiate(&self, _offers: ExtensionOffers<'_>, _request: &Parts) -> AcceptedExtensions {
+        AcceptedExtensions::new(HeaderValue::from_static(self.0))
     }
 }
 

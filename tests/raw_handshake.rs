@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
+use axum::http::{StatusCode, header};
 use axum::routing::{any, get};
 use axum_ws_handshake::policy::AllowedOrigins;
 use axum_ws_handshake::{Negotiated, WebSocketLayer};
@@ -550,7 +551,7 @@ async fn rfc6455_5_5_1_close_is_answered_with_close_then_tcp_closes() {
     assert_switching_protocols(&conn.read_head().await);
     conn.write(&client_frame(OP_CLOSE, &1000u16.to_be_bytes()))
         .await;
-    // Everything until the server closes the TCP connection (each read bounded by 5 s):
+    // Everything until the server closes the TCP connection (each read bounded by TIMEOUT):
     // exactly one unmasked Close frame echoing the status code 1000.
     let rest = conn.read_to_end().await;
     assert_eq!(rest, [0x88, 0x02, 0x03, 0xe8], "{rest:x?}");
@@ -698,16 +699,48 @@ async fn plain_get_on_a_websocket_route_gets_the_extractors_426() {
 }
 
 #[tokio::test]
-async fn rfc6455_4_2_1_valid_handshake_on_a_plain_route_reaches_it_negotiated() {
-    // The layer validates the attempt and hands the agreement on; the route ignores it.
+async fn rfc6455_4_2_2_resource_name_a_route_without_websocket_gets_404() {
+    // The layer validates the attempt and hands the agreement on; the route answers a
+    // page, which is no WebSocket answer: the client gets a 404 instead (RFC 6455
+    // §4.2.2 step 4, /resource name/), and the page is not sent.
     let addr = serve(app()).await;
     let response = exchange(addr, &Req::handshake(addr, "/inspect")).await;
-    assert_eq!(response.status, 200, "{}", response.head);
+    assert_eq!(
+        response.status_line, "HTTP/1.1 404 Not Found",
+        "{}",
+        response.head
+    );
+    assert!(!response.has("upgrade"), "{}", response.head);
     assert!(
-        response.text().ends_with("negotiated=true"),
+        response
+            .text()
+            .ends_with("(RFC 6455 §4.2.2 step 4 /resource name/)"),
         "{}",
         response.text()
     );
+}
+
+#[tokio::test]
+async fn rfc6455_4_2_2_steps_2_3_a_route_declining_reaches_the_client_as_it_is() {
+    // 3xx, 4xx and 5xx are the handler's to send (a redirect, 401): they pass unchanged,
+    // and the route saw the agreement.
+    let app = Router::new()
+        .route(
+            "/decline",
+            any(|negotiated: Option<Negotiated>| async move {
+                let status = match negotiated {
+                    Some(_) => StatusCode::UNAUTHORIZED,
+                    None => StatusCode::INTERNAL_SERVER_ERROR,
+                };
+                (status, [(header::WWW_AUTHENTICATE, "Bearer")], "negotiated")
+            }),
+        )
+        .layer(WebSocketLayer::new());
+    let addr = serve(app).await;
+    let response = exchange(addr, &Req::handshake(addr, "/decline")).await;
+    assert_eq!(response.status, 401, "{}", response.head);
+    assert_eq!(response.header("www-authenticate"), Some("Bearer"));
+    assert_eq!(response.text(), "negotiated");
 }
 
 // ---------------------------------------------------------------------------------------

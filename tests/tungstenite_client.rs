@@ -43,7 +43,7 @@ async fn connect(addr: SocketAddr) -> Client {
 async fn next(client: &mut Client) -> Message {
     timeout(TIMEOUT, client.next())
         .await
-        .expect("no message within 5 s")
+        .expect("no message within TIMEOUT")
         .expect("stream ended")
         .expect("read error")
 }
@@ -116,7 +116,7 @@ async fn rfc6455_5_5_1_clean_close() {
     // After the close handshake the stream ends (tungstenite reports the end once).
     let end = timeout(TIMEOUT, client.next())
         .await
-        .expect("stream did not end within 5 s");
+        .expect("stream did not end within TIMEOUT");
     assert!(end.is_none(), "{end:?}");
 }
 

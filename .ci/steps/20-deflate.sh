@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# permessage-deflate from outside (issue 3): the echo example with --deflate, a Python
+# permessage-deflate from outside: the echo example with --deflate, a Python
 # `websockets` client (which offers deflate by default) checking RSV1 on the wire both
 # ways, then Autobahn|Testsuite cases 12 and 13 (strict: no FAILED, UNCLEAN or
 # UNIMPLEMENTED), in two halves run side by side. Prints its wall time.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzing (issue 6): each cargo-fuzz target in fuzz/ runs for FUZZ_SECONDS (default 60)
+# Fuzzing: each cargo-fuzz target in fuzz/ runs for FUZZ_SECONDS (default 60)
 # from the seed corpus in fuzz/seeds/<target>, with a fresh working corpus outside the
 # repo. Prints each target's executions; any crash, leak or disagreement with the model
 # fails the step and prints the input that caused it.

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Load and leaks (issue 6), on loopback against the echo example, bounded in count and
+# Load and leaks, on loopback against the echo example, bounded in count and
 # time (about 75 s on two cores), with a fresh server per check:
 #   - 10,000 concurrent WebSockets, 0 failures, the server's RSS per idle connection;
 #   - 200,000 sequential handshakes, 0 failures, RSS flat from 10 % to the end;
 #   - 1,000 half-sent heads (+100 silent connections) held while 200 valid handshakes
 #     succeed; the half-sent ones closed by the 10 s header read timeout.
 # Counts can be lowered with LOAD_CONCURRENT, LOAD_SEQUENTIAL, LOAD_SLOW. See
-# docs/HARDENING.md for the figures and examples/load.rs for what each check does.
+# docs/HARDENING.md for the figures and benches/tools/load.rs for what each check
+# does.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --release --example echo --example load

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Real clients against the echo example (issue 5): Python websockets and
+# Real clients against the echo example: Python websockets and
 # websocket-client, Node ws, and headless Chromium (Debian's) driven by playwright-core
 # through the page at `/`. Each: a handshake without and with a subprotocol offer, echo
 # of a text and a binary message, a clean close; a cross-origin Origin → 403; version 8

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Behind nginx (issue 5): Debian's nginx on loopback with deploy/nginx.conf in front of
+# Behind nginx: Debian's nginx on loopback with deploy/nginx.conf in front of
 # the echo example. Through the recommended proxy (39052 → echo 39050, 39053 → echo
 # 39051 --protocol chat: HTTP/1.1, Upgrade/Connection forwarded, Host $http_host) the
 # Python, Node and Chromium clients of 50-interop pass unchanged, the same-origin

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# wss:// and WebSockets over HTTP/2 with TLS (issue 5): examples/tls.rs (rustls, a CA and
+# wss:// and WebSockets over HTTP/2 with TLS: examples/tls.rs (rustls, a CA and
 # certificate generated at start, ALPN h2 and http/1.1) on 127.0.0.1:39058 and 39059
 # (--protocol chat), each writing its CA certificate for the clients to trust. Python
 # websockets / websocket-client and Node ws over wss:// (HTTP/1.1); Node's http2 module

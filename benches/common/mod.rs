@@ -197,12 +197,16 @@ pub fn layer_handshake_spawned()
 }
 
 /// The layer's part alone: read, validate, negotiate, `Negotiated` stored for the
-/// handler; the inner service answers an empty 200.
+/// handler, its answer checked; the inner service answers a 101 with an empty header
+/// map that has room for the layer's subprotocol, as the extractor's has.
 pub fn layer_negotiate() -> impl Service<Request<Body>, Response = Response, Error = Infallible> {
     ws_layer().layer(tower::service_fn(|request: Request<Body>| async {
         let (parts, body) = request.into_parts();
         keep_spent(parts, body);
-        Ok::<_, Infallible>(Response::new(Body::empty()))
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = http::StatusCode::SWITCHING_PROTOCOLS;
+        *response.headers_mut() = http::HeaderMap::with_capacity(5);
+        Ok::<_, Infallible>(response)
     }))
 }
 

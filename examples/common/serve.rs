@@ -3,12 +3,15 @@
 //! the tests that probe the echo example's serving with bad input.
 
 use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::http::Request;
 use axum::response::Response;
+use axum_ws_handshake::{GracefulShutdown, ShutdownSignal};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -34,8 +37,58 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// which costs a `recvfrom` and makes hyper parse the head from two reads (rescanning it
 /// for its end). [`sniff::sniff`] reads once into a buffer, and hyper's own builders get
 /// the connection behind a [`sniff::Rewind`] that replays those bytes.
+#[allow(dead_code)] // the echo example serves with a shutdown
 pub async fn serve<S>(listener: tokio::net::TcpListener, app: S, header_read_timeout: Duration)
 where
+    S: Service<Request<Incoming>, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    serve_until(listener, app, header_read_timeout, None).await;
+}
+
+/// [`serve`] until `shutdown` starts, then returns: the listener is dropped (no new
+/// connection is accepted) and each connection is asked to finish (hyper's graceful
+/// shutdown: an idle HTTP/1.1 connection is closed at once, one in a request after its
+/// response; an HTTP/2 one sends GOAWAY and ends once its streams have, WebSockets
+/// included). The connection tasks run on the shutdown's tracker, so that
+/// [`GracefulShutdown::wait`] waits for them too: over HTTP/2 a WebSocket's Close can
+/// only leave while its connection's task runs.
+#[allow(dead_code)] // the tests that share this file serve without one
+pub async fn serve_with_shutdown<S>(
+    listener: tokio::net::TcpListener,
+    app: S,
+    header_read_timeout: Duration,
+    shutdown: GracefulShutdown,
+) where
+    S: Service<Request<Incoming>, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    serve_until(listener, app, header_read_timeout, Some(shutdown)).await;
+}
+
+/// Runs `connection` to its end; once `cancelled` (if any) resolves, asks it with
+/// `graceful` to finish first.
+async fn finish<C: Future>(
+    mut connection: Pin<Box<C>>,
+    cancelled: Option<&mut ShutdownSignal>,
+    graceful: impl FnOnce(Pin<&mut C>),
+) {
+    if let Some(cancelled) = cancelled {
+        tokio::select! {
+            biased;
+            _ = connection.as_mut() => return,
+            () = cancelled => graceful(connection.as_mut()),
+        }
+    }
+    let _ = connection.await;
+}
+
+async fn serve_until<S>(
+    listener: tokio::net::TcpListener,
+    app: S,
+    header_read_timeout: Duration,
+    shutdown: Option<GracefulShutdown>,
+) where
     S: Service<Request<Incoming>, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send + 'static,
 {
@@ -47,15 +100,37 @@ where
     http2.timer(TokioTimer::new()).enable_connect_protocol();
     // Shared: one reference count per connection instead of two builders' clones.
     let builders = Arc::new((http1, http2));
+    // Each signal below is polled by every `select!` its task runs, at the cost of two
+    // atomic loads; `biased` polls in the order written, without a random draw per
+    // wake-up.
+    let mut stopped = shutdown.as_ref().map(GracefulShutdown::signal);
     loop {
-        let stream = accept::accept(&listener).await;
+        let stream = match stopped.as_mut() {
+            None => accept::accept(&listener).await,
+            Some(stopped) => tokio::select! {
+                biased;
+                // Returning drops the listener: connections are refused from now on.
+                () = stopped => return,
+                stream = accept::accept(&listener) => stream,
+            },
+        };
         let builders = Arc::clone(&builders);
         let app = app.clone();
-        tokio::spawn(async move {
-            // A client that sends nothing, or stalls in the HTTP/2 preface.
-            let Ok(Ok((is_http2, io))) =
-                tokio::time::timeout(header_read_timeout, sniff::sniff(stream)).await
-            else {
+        let stop = shutdown.clone();
+        let task = async move {
+            let mut cancelled = stop.as_ref().map(GracefulShutdown::signal);
+            // A client that sends nothing, or stalls in the HTTP/2 preface; or any client
+            // still silent when the shutdown starts.
+            let sniffed = tokio::time::timeout(header_read_timeout, sniff::sniff(stream));
+            let sniffed = match cancelled.as_mut() {
+                None => sniffed.await,
+                Some(cancelled) => tokio::select! {
+                    biased;
+                    sniffed = sniffed => sniffed,
+                    () = cancelled => return,
+                },
+            };
+            let Ok(Ok((is_http2, io))) = sniffed else {
                 return;
             };
             let io = TokioIo::new(io);
@@ -67,7 +142,10 @@ where
                     .0
                     .serve_connection(io, TowerToHyperService::new(app))
                     .with_upgrades();
-                let _ = Box::pin(connection).await;
+                finish(Box::pin(connection), cancelled.as_mut(), |c| {
+                    c.graceful_shutdown()
+                })
+                .await;
                 return;
             }
             // HTTP/2 has no header read timeout: a connection that has made no request
@@ -80,13 +158,28 @@ where
                     request
                 }));
             let mut connection = Box::pin(builders.1.serve_connection(io, service));
-            tokio::select! {
-                _ = connection.as_mut() => return,
-                () = tokio::time::sleep(header_read_timeout) => {}
+            let idle = tokio::time::sleep(header_read_timeout);
+            match cancelled.as_mut() {
+                None => tokio::select! {
+                    _ = connection.as_mut() => return,
+                    () = idle => {}
+                },
+                Some(cancelled) => tokio::select! {
+                    biased;
+                    _ = connection.as_mut() => return,
+                    // GOAWAY below; the connection ends once its streams have.
+                    () = cancelled => {}
+                    () = idle => {}
+                },
             }
-            if first_request.load(Ordering::Relaxed) {
-                let _ = connection.await;
+            let stopping = stop.as_ref().is_some_and(GracefulShutdown::is_started);
+            if first_request.load(Ordering::Relaxed) || stopping {
+                finish(connection, cancelled.as_mut(), |c| c.graceful_shutdown()).await;
             }
-        });
+        };
+        match &shutdown {
+            None => drop(tokio::spawn(task)),
+            Some(shutdown) => drop(shutdown.tracker().spawn(task)),
+        }
     }
 }

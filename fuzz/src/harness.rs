@@ -15,14 +15,14 @@ use axum::body::Body;
 use axum::response::Response;
 use axum_ws_handshake::deflate::PerMessageDeflate;
 use axum_ws_handshake::policy::{
-    AcceptedExtensions, AllowedOrigins, AnyOrigin, ClientPreference, ExtensionPolicy,
-    ForwardedSameOrigin, OriginPolicy, SameOrigin, ServerPreference, SubprotocolPolicy,
-    Subprotocols,
+    AcceptedExtensions, AllowedOrigins, AnyOrigin, ClientPreference, ExtensionOffers,
+    ExtensionPolicy, ForwardedSameOrigin, OriginPolicy, SameOrigin, ServerPreference,
+    SubprotocolPolicy, Subprotocols,
 };
-use axum_ws_handshake::{ExtensionOffers, HandshakeError, Negotiated, WebSocketLayer};
-use http::header::{CONNECTION, SEC_WEBSOCKET_VERSION, UPGRADE};
+use axum_ws_handshake::{Negotiated, WebSocketLayer};
+use http::header::{CONNECTION, SEC_WEBSOCKET_PROTOCOL, SEC_WEBSOCKET_VERSION, UPGRADE};
 use http::request::Parts;
-use http::{HeaderName, HeaderValue, Method, Uri, Version};
+use http::{HeaderName, HeaderValue, Method, StatusCode, Uri, Version};
 use tower::{Layer, ServiceExt};
 
 use super::model::{self, Extensions, Outcome, Preference, Server};
@@ -93,12 +93,8 @@ impl SubprotocolPolicy for DynProtocols {
 struct ModelExtensions(Extensions);
 
 impl ExtensionPolicy for ModelExtensions {
-    fn negotiate(
-        &self,
-        mut offers: ExtensionOffers<'_>,
-        _request: &Parts,
-    ) -> Result<AcceptedExtensions, HandshakeError> {
-        Ok(match self.0 {
+    fn negotiate(&self, mut offers: ExtensionOffers<'_>, _request: &Parts) -> AcceptedExtensions {
+        match self.0 {
             Extensions::None => AcceptedExtensions::none(),
             Extensions::First => match offers.next() {
                 Some(offer) => AcceptedExtensions::new(
@@ -109,15 +105,13 @@ impl ExtensionPolicy for ModelExtensions {
             Extensions::Unoffered => {
                 AcceptedExtensions::new(HeaderValue::from_static(model::UNOFFERED))
             }
-            Extensions::Deflate(config) => {
-                return PerMessageDeflate::new()
-                    .server_max_window_bits(config.server_bits)
-                    .client_max_window_bits(config.client_cap)
-                    .server_no_context_takeover(config.insist)
-                    .client_no_context_takeover(config.insist)
-                    .negotiate(offers, _request);
-            }
-        })
+            Extensions::Deflate(config) => PerMessageDeflate::new()
+                .server_max_window_bits(config.server_bits)
+                .client_max_window_bits(config.client_cap)
+                .server_no_context_takeover(config.insist)
+                .client_no_context_takeover(config.insist)
+                .negotiate(offers, _request),
+        }
     }
 }
 
@@ -200,8 +194,16 @@ pub fn observe(spec: &Spec) -> (Outcome, String) {
         tower::service_fn(move |request: http::Request<()>| {
             let seen = Arc::clone(&seen);
             async move {
+                // An upgrade attempt the layer accepted is answered as a WebSocket handler
+                // answers it (the layer would replace anything else with a 404).
+                let mut response = Response::new(Body::empty());
+                if let Some(negotiated) = request.extensions().get::<Negotiated>() {
+                    if !negotiated.is_extended_connect() {
+                        *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+                    }
+                }
                 *seen.lock().unwrap() = Some(request.into_parts().0);
-                Ok::<_, Infallible>(Response::new(Body::empty()))
+                Ok::<_, Infallible>(response)
             }
         })
     };
@@ -250,7 +252,21 @@ pub fn observe(spec: &Spec) -> (Outcome, String) {
             )
         }
         Some(parts) => {
-            assert_eq!(response.status(), 200, "the inner service's response");
+            let negotiated = parts.extensions.get::<Negotiated>();
+            let upgrade = negotiated.is_some_and(|n| !n.is_extended_connect());
+            assert_eq!(
+                response.status(),
+                if upgrade { 101 } else { 200 },
+                "the inner service's response"
+            );
+            // The layer writes the subprotocol it agreed into the answer, and nothing else.
+            assert_eq!(
+                response
+                    .headers()
+                    .get(SEC_WEBSOCKET_PROTOCOL)
+                    .map(|p| p.to_str().unwrap()),
+                negotiated.and_then(Negotiated::protocol),
+            );
             // The layer never changes what it passes on, but for its `Negotiated`.
             assert_eq!(parts.method, spec.method);
             assert_eq!(parts.uri, spec.uri);

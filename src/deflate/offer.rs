@@ -1,7 +1,7 @@
 //! One permessage-deflate offer, read and checked against RFC 7692 §7.1: the four
 //! parameters an offer may carry, each at most once, with a valid value or none.
 
-use crate::ExtensionOffer;
+use crate::policy::ExtensionOffer;
 
 /// The registered name of the extension (RFC 7692 §7).
 pub(crate) const PERMESSAGE_DEFLATE: &str = "permessage-deflate";

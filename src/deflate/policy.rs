@@ -5,8 +5,7 @@ use http::request::Parts;
 
 use super::offer::{Decline, Offer};
 use super::params::{DeflateParams, MAX_WINDOW_BITS, MIN_WINDOW_BITS};
-use crate::policy::{AcceptedExtensions, ExtensionPolicy};
-use crate::{ExtensionOffer, ExtensionOffers, HandshakeError};
+use crate::policy::{AcceptedExtensions, ExtensionOffer, ExtensionOffers, ExtensionPolicy};
 
 /// Negotiates permessage-deflate (RFC 7692) within the server's limits.
 ///
@@ -202,16 +201,12 @@ impl ExtensionPolicy for PerMessageDeflate {
     /// order of elements is important as it specifies the client's preference. [...] It
     /// is recommended that a server accepts PMCEs with higher preference if the server
     /// supports them."
-    fn negotiate(
-        &self,
-        offers: ExtensionOffers<'_>,
-        _request: &Parts,
-    ) -> Result<AcceptedExtensions, HandshakeError> {
-        Ok(offers
+    fn negotiate(&self, offers: ExtensionOffers<'_>, _request: &Parts) -> AcceptedExtensions {
+        offers
             .filter_map(|offer| self.negotiate_offer(&offer))
             .next()
             .map_or_else(AcceptedExtensions::none, |params| {
                 AcceptedExtensions::new(params.header_value()).with_params(params)
-            }))
+            })
     }
 }

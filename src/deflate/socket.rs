@@ -45,6 +45,11 @@ impl WebSocketUpgrade {
         Fut: Future<Output = ()> + Send + 'static,
     {
         let Ok(params) = agreed(self.negotiated()) else {
+            crate::trace::rejected(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "extension_not_implemented",
+                None,
+            );
             return (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "server misconfiguration: an extension was negotiated that the deflate codec does not implement",
@@ -87,6 +92,8 @@ pub struct DeflateWebSocket {
     inner: Inner,
     params: Option<DeflateParams>,
     negotiated: Negotiated,
+    /// The server's shutdown, if one was given (src/shutdown.rs).
+    pub(crate) shutdown: Option<crate::GracefulShutdown>,
 }
 
 // One per connection, never in a collection: boxing a variant would cost an allocation per
@@ -102,6 +109,7 @@ impl DeflateWebSocket {
         // Over HTTP/2 (RFC 8441) the stream must be ended after the Close is sent, or
         // the Close may be dropped with it.
         let negotiated = connection.negotiated().clone();
+        let shutdown = connection.shutdown.clone();
         let http2 = negotiated.is_extended_connect();
         let inner = match params {
             Some(params) => {
@@ -126,6 +134,7 @@ impl DeflateWebSocket {
             inner,
             params,
             negotiated,
+            shutdown,
         }
     }
 

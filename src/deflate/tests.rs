@@ -8,7 +8,7 @@ use sockudo_ws::DeflateWindowBits;
 
 use super::offer::{Decline, window_bits};
 use super::{DeflateParams, PerMessageDeflate};
-use crate::ExtensionOffers;
+use crate::policy::ExtensionOffers;
 
 fn first_offer(policy: &PerMessageDeflate, line: &str) -> Result<DeflateParams, Decline> {
     let mut map = HeaderMap::new();

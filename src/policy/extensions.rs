@@ -1,10 +1,16 @@
 //! Which extensions the connection uses (RFC 6455 §4.2.2 /extensions/, §9.1).
 
-use http::HeaderValue;
+use http::header::SEC_WEBSOCKET_EXTENSIONS;
 use http::request::Parts;
+use http::{HeaderMap, HeaderValue};
 
 use crate::HandshakeError;
-use crate::extension_header::ExtensionOffers;
+use crate::read::extensions;
+use crate::read::list::Lines;
+
+pub use crate::read::extensions::{
+    ExtensionOffer, ExtensionOffers, ExtensionParam, ExtensionParams,
+};
 
 /// Accepts some of the extensions a client offered, and only those the codec after the
 /// handshake really implements: an extension agreed on but not spoken breaks the
@@ -13,15 +19,41 @@ use crate::extension_header::ExtensionOffers;
 /// The policy returns [`AcceptedExtensions`]: the `Sec-WebSocket-Extensions` value of the
 /// response, and typed parameters for the codec. The layer checks that every accepted
 /// extension was offered (RFC 6455 §4.2.2: "Extensions not listed by the client MUST NOT
-/// be listed").
+/// be listed"). A policy declines what it does not like; it does not refuse the
+/// handshake (a handler can, with any response).
 pub trait ExtensionPolicy: Send + Sync + 'static {
     /// Chooses among `offers` (in the client's order of preference, already checked
     /// against the grammar of RFC 6455 §9.1).
-    fn negotiate(
-        &self,
-        offers: ExtensionOffers<'_>,
-        request: &Parts,
-    ) -> Result<AcceptedExtensions, HandshakeError>;
+    fn negotiate(&self, offers: ExtensionOffers<'_>, request: &Parts) -> AcceptedExtensions;
+}
+
+/// The extension rule as the layer runs it (RFC 6455 §4.2.2 /extensions/): what the
+/// policy accepted, if it is an `extension-list` of extensions the client offered;
+/// anything else is the policy's bug, answered 500.
+pub(crate) fn accept<E: ExtensionPolicy>(
+    policy: &E,
+    offers: ExtensionOffers<'_>,
+    request: &Parts,
+) -> Result<AcceptedExtensions, HandshakeError> {
+    let accepted = policy.negotiate(offers.clone(), request);
+    let Some(header) = accepted.header() else {
+        return Ok(accepted);
+    };
+    // §4.2.2: "Extensions not listed by the client MUST NOT be listed."
+    let mut map = HeaderMap::with_capacity(1);
+    map.insert(SEC_WEBSOCKET_EXTENSIONS, header.clone());
+    let lines = Lines::new(&map, &SEC_WEBSOCKET_EXTENSIONS);
+    let all_offered = extensions::is_valid(lines.clone())
+        && ExtensionOffers::from_lines(lines).all(|accepted| {
+            offers
+                .clone()
+                .any(|offer| offer.name().eq_ignore_ascii_case(accepted.name()))
+        });
+    if all_offered {
+        Ok(accepted)
+    } else {
+        Err(HandshakeError::ExtensionNotOffered)
+    }
 }
 
 /// Accepts no extension: the response never carries `Sec-WebSocket-Extensions`. The
@@ -30,12 +62,8 @@ pub trait ExtensionPolicy: Send + Sync + 'static {
 pub struct NoExtensions;
 
 impl ExtensionPolicy for NoExtensions {
-    fn negotiate(
-        &self,
-        _offers: ExtensionOffers<'_>,
-        _request: &Parts,
-    ) -> Result<AcceptedExtensions, HandshakeError> {
-        Ok(AcceptedExtensions::none())
+    fn negotiate(&self, _offers: ExtensionOffers<'_>, _request: &Parts) -> AcceptedExtensions {
+        AcceptedExtensions::none()
     }
 }
 

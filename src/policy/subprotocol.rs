@@ -4,17 +4,17 @@ use std::fmt;
 use std::sync::Arc;
 
 use http::header::HeaderValue;
-#[cfg(test)]
-use http::header::{HeaderMap, SEC_WEBSOCKET_PROTOCOL};
 
-use crate::header_list::{Lines, ListElements, is_token_list};
-use crate::token::is_token;
+use crate::HandshakeError;
+use crate::read::token::is_token;
+
+pub use crate::read::subprotocols::Subprotocols;
 
 /// Chooses one of the subprotocols the client offered, or none.
 ///
-/// The layer enforces RFC 6455 §4.2.2 around any policy: a choice that is not one of the
-/// client's offers is ignored, and without a choice the response carries no
-/// `Sec-WebSocket-Protocol` at all. Offers are compared exactly (case-sensitively), as
+/// The layer enforces RFC 6455 §4.2.2 around any policy: a choice that is
+/// not one of the client's offers is ignored, and without a choice the response carries
+/// no `Sec-WebSocket-Protocol` at all. Offers are compared exactly (case-sensitively), as
 /// browsers compare the server's answer.
 ///
 /// Implemented by [`ServerPreference`] (the default, with an empty list: never choose),
@@ -54,55 +54,27 @@ where
     }
 }
 
-/// The subprotocols a client offered in `Sec-WebSocket-Protocol`, in its order of
-/// preference, over every header line. Each is a token (the layer refused the handshake
-/// otherwise).
-#[derive(Clone)]
-pub struct Subprotocols<'a> {
-    elements: ListElements<'a>,
-}
-
-impl<'a> Subprotocols<'a> {
-    /// The offers in the request's headers.
-    #[cfg(test)]
-    pub(crate) fn new(headers: &'a HeaderMap) -> Self {
-        Self::from_lines(Lines::new(headers, &SEC_WEBSOCKET_PROTOCOL))
+/// The subprotocol rule as the layer runs it (RFC 6455 §4.2.2 /subprotocol/): the
+/// policy's choice if the client offered it, as the value of the response's
+/// `Sec-WebSocket-Protocol`; otherwise none, which is refused (400) if the policy
+/// [requires](SubprotocolPolicy::is_required) one.
+pub(crate) fn choose<P: SubprotocolPolicy>(
+    policy: &P,
+    offers: Subprotocols<'_>,
+) -> Result<Option<HeaderValue>, HandshakeError> {
+    let protocol = policy
+        .select(offers.clone())
+        .filter(|chosen| offers.contains(chosen))
+        .and_then(|chosen| {
+            policy
+                .header_value(chosen)
+                .filter(|value| value.as_bytes() == chosen.as_bytes())
+                .or_else(|| HeaderValue::from_str(chosen).ok())
+        });
+    if protocol.is_none() && policy.is_required() {
+        return Err(HandshakeError::NoMatchingSubprotocol);
     }
-
-    /// The offers in the lines of `Sec-WebSocket-Protocol`.
-    pub(crate) fn from_lines(lines: Lines<'a>) -> Self {
-        Self {
-            elements: ListElements::new(lines),
-        }
-    }
-
-    /// Whether every element of the header is a token (RFC 6455 §4.3, `1#token`).
-    pub(crate) fn validate<'v>(mut lines: impl Iterator<Item = &'v HeaderValue>) -> bool {
-        lines.all(|line| is_token_list(line.as_bytes()))
-    }
-
-    /// Whether the client offered exactly `protocol`.
-    pub fn contains(&self, protocol: &str) -> bool {
-        // A policy's choice is nearly always a slice of the offers themselves.
-        self.elements.has_slice(protocol.as_bytes()) || self.clone().any(|offer| offer == protocol)
-    }
-}
-
-impl<'a> Iterator for Subprotocols<'a> {
-    type Item = &'a str;
-
-    fn next(&mut self) -> Option<&'a str> {
-        // Tokens are ASCII, so this never skips an element of a validated header.
-        self.elements
-            .by_ref()
-            .find_map(|element| std::str::from_utf8(element).ok())
-    }
-}
-
-impl fmt::Debug for Subprotocols<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.clone()).finish()
-    }
+    Ok(protocol)
 }
 
 /// The server's supported subprotocols, in a list that the server's preference orders
@@ -251,7 +223,7 @@ impl SubprotocolPolicy for ClientPreference {
 }
 
 /// Wraps a policy so that a handshake agreeing on no subprotocol is refused with 400
-/// ([`HandshakeError::NoMatchingSubprotocol`](crate::HandshakeError::NoMatchingSubprotocol)),
+/// ([`HandshakeError::NoMatchingSubprotocol`]),
 /// for endpoints that cannot speak without one.
 #[derive(Debug, Clone, Default)]
 pub struct Required<P>(pub P);
@@ -274,14 +246,16 @@ impl<P: SubprotocolPolicy> SubprotocolPolicy for Required<P> {
 mod tests {
     use super::*;
 
-    const HEADER: http::HeaderName = SEC_WEBSOCKET_PROTOCOL;
+    use crate::read::list::Lines;
+    use http::HeaderMap;
+    use http::header::SEC_WEBSOCKET_PROTOCOL as HEADER;
 
     fn with_offers(lines: &[&str], f: impl FnOnce(Subprotocols<'_>)) {
         let mut map = HeaderMap::new();
         for line in lines {
             map.append(HEADER, HeaderValue::from_str(line).unwrap());
         }
-        f(Subprotocols::new(&map));
+        f(Subprotocols::from_lines(Lines::new(&map, &HEADER)));
     }
 
     #[test]
@@ -326,40 +300,67 @@ mod tests {
     }
 
     #[test]
-    fn rfc6455_4_3_protocol_elements_must_be_tokens() {
-        let mut map = HeaderMap::new();
-        map.append(HEADER, HeaderValue::from_static("chat, , v2"));
-        assert!(Subprotocols::validate(map.get_all(HEADER).iter()));
-        map.append(HEADER, HeaderValue::from_static("a b"));
-        assert!(!Subprotocols::validate(map.get_all(HEADER).iter()));
+    fn policy_names_must_be_tokens() {
         assert!(ServerPreference::try_new(["ok", "not ok"]).is_err());
         assert!(ServerPreference::try_new([""]).is_err());
     }
 
+    /// A policy that chooses `choice` whatever was offered, written as `header`.
+    struct Broken {
+        choice: &'static str,
+        header: &'static str,
+        required: bool,
+    }
+
+    impl SubprotocolPolicy for Broken {
+        fn select<'a>(&self, _offers: Subprotocols<'a>) -> Option<&'a str> {
+            Some(self.choice)
+        }
+
+        fn is_required(&self) -> bool {
+            self.required
+        }
+
+        fn header_value(&self, _chosen: &str) -> Option<HeaderValue> {
+            Some(HeaderValue::from_static(self.header))
+        }
+    }
+
     #[test]
-    fn rfc6455_4_2_2_contains_by_address_or_by_value() {
-        let mut map = HeaderMap::new();
-        map.append(HEADER, HeaderValue::from_static("chat, superchat"));
-        map.append(HEADER, HeaderValue::from_static(" v2 ,"));
-        let offers = Subprotocols::new(&map);
-        let first =
-            std::str::from_utf8(map.get_all(HEADER).iter().next().unwrap().as_bytes()).unwrap();
-        let second =
-            std::str::from_utf8(map.get_all(HEADER).iter().nth(1).unwrap().as_bytes()).unwrap();
-        // Slices of the header that are whole elements.
-        assert!(offers.contains(&first[..4]));
-        assert!(offers.contains(&first[6..]));
-        assert!(offers.contains(&second[1..3]));
-        // Slices that are not elements: a prefix, a part with the comma, the whole line.
-        assert!(!offers.contains(&first[6..11]));
-        assert!(!offers.contains(&first[..5]));
-        assert!(!offers.contains(first));
-        assert!(!offers.contains(&first[..0]));
-        // Inside "superchat", "chat" is still offered: by value, as the first element.
-        assert!(offers.contains(&first[11..]));
-        assert!(!offers.contains(&first[12..]));
-        // Strings of their own compare by value.
-        assert!(offers.contains("v2"));
-        assert!(!offers.contains("v3"));
+    fn rfc6455_4_2_2_choose_sends_only_an_offered_protocol_as_chosen() {
+        let broken = |choice, header, required| Broken {
+            choice,
+            header,
+            required,
+        };
+        with_offers(&["chat, v2"], |o| {
+            assert_eq!(
+                choose(&broken("v2", "v2", false), o),
+                Ok(Some(HeaderValue::from_static("v2")))
+            )
+        });
+        // A header value that does not spell the choice is replaced by the choice.
+        with_offers(&["chat, v2"], |o| {
+            assert_eq!(
+                choose(&broken("v2", "evil", false), o),
+                Ok(Some(HeaderValue::from_static("v2")))
+            )
+        });
+        // A choice the client did not offer is dropped, or refused when required.
+        with_offers(&["chat"], |o| {
+            assert_eq!(choose(&broken("v9", "v9", false), o), Ok(None))
+        });
+        with_offers(&["chat"], |o| {
+            assert_eq!(
+                choose(&broken("v9", "v9", true), o),
+                Err(HandshakeError::NoMatchingSubprotocol)
+            )
+        });
+        with_offers(&["chat"], |o| {
+            assert_eq!(
+                choose(&ServerPreference::new(["chat"]), o),
+                Ok(Some(HeaderValue::from_static("chat")))
+            )
+        });
     }
 }

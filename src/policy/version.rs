@@ -4,6 +4,10 @@ use std::fmt;
 
 use http::HeaderValue;
 
+use crate::HandshakeError;
+use crate::read::list::Lines;
+use crate::read::version;
+
 /// The set of protocol versions the server accepts; the default is `{13}`, RFC 6455's.
 ///
 /// A request for any other version is answered `426 Upgrade Required` with
@@ -70,17 +74,16 @@ impl SupportedVersions {
         HeaderValue::try_from(list).expect("digits, commas and spaces are a valid header value")
     }
 
-    /// Reads a client's `Sec-WebSocket-Version` value: RFC 6455 §4.3's `version` rule,
-    /// 0–255 with no leading zeros. `None` if it is not one.
-    pub(crate) fn parse(value: &[u8]) -> Option<u8> {
-        match value {
-            [b'0'] => Some(0),
-            [b'1'..=b'9', rest @ ..] if rest.len() <= 2 && rest.iter().all(u8::is_ascii_digit) => {
-                value
-                    .iter()
-                    .try_fold(0u8, |n, &d| n.checked_mul(10)?.checked_add(d - b'0'))
-            }
-            _ => None,
+    /// The version rule as the layer runs it (RFC 6455 §4.2.1 item 6, §4.4, §11.3.5):
+    /// the one `Sec-WebSocket-Version` line names a version of this set; missing,
+    /// repeated, malformed or unsupported is 426, listing the set.
+    pub(crate) fn judge(self, lines: &Lines<'_>) -> Result<u8, HandshakeError> {
+        match lines.at_most_one() {
+            Err(()) => Err(HandshakeError::DuplicateVersion { supported: self }),
+            Ok(None) => Err(HandshakeError::MissingVersion { supported: self }),
+            Ok(Some(value)) => version::parse(value.as_bytes())
+                .filter(|&v| self.contains(v))
+                .ok_or(HandshakeError::UnsupportedVersion { supported: self }),
         }
     }
 }
@@ -119,29 +122,33 @@ impl<const N: usize> From<[u8; N]> for SupportedVersions {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::header::SEC_WEBSOCKET_VERSION;
 
     #[test]
-    fn rfc6455_4_3_version_grammar() {
-        assert_eq!(SupportedVersions::parse(b"13"), Some(13));
-        assert_eq!(SupportedVersions::parse(b"0"), Some(0));
-        assert_eq!(SupportedVersions::parse(b"255"), Some(255));
-        for bad in [
-            &b""[..],
-            b"013",
-            b"00",
-            b"256",
-            b"1000",
-            b"+13",
-            b"13 ",
-            b"1a",
-            b"-1",
-            b"13,8",
-        ] {
+    fn rfc6455_4_4_one_supported_version_or_426() {
+        let set = SupportedVersions::new([13, 8]);
+        let judge = |lines: &[&'static str]| {
+            let mut map = http::HeaderMap::new();
+            for line in lines {
+                map.append(SEC_WEBSOCKET_VERSION, HeaderValue::from_static(line));
+            }
+            set.judge(&Lines::new(&map, &SEC_WEBSOCKET_VERSION))
+        };
+        assert_eq!(judge(&["13"]), Ok(13));
+        assert_eq!(judge(&["8"]), Ok(8));
+        assert_eq!(
+            judge(&[]),
+            Err(HandshakeError::MissingVersion { supported: set })
+        );
+        assert_eq!(
+            judge(&["13", "13"]),
+            Err(HandshakeError::DuplicateVersion { supported: set })
+        );
+        for bad in ["7", "013", "13, 8", ""] {
             assert_eq!(
-                SupportedVersions::parse(bad),
-                None,
-                "{:?}",
-                String::from_utf8_lossy(bad)
+                judge(&[bad]),
+                Err(HandshakeError::UnsupportedVersion { supported: set }),
+                "{bad:?}"
             );
         }
     }

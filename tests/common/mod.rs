@@ -1,9 +1,33 @@
-//! Helpers shared by the integration tests: a real axum server on an ephemeral port, a
-//! raw-socket HTTP/1.1 client that writes exact bytes and parses what comes back, and
-//! WebSocket frame encoding/decoding (RFC 6455 §5.2) for the bytes after the 101.
+//! Helpers shared by the integration tests, black-box over real TCP:
+//!
+//! - here: the servers on an ephemeral loopback port (`axum::serve`, and the echo
+//!   example's own serving), the echo handler, the RFC 6455 key and [`TIMEOUT`];
+//! - [`raw`]: an HTTP/1.1 client on a raw socket that writes exact bytes and parses what
+//!   comes back;
+//! - [`frame`]: WebSocket frames as bytes (RFC 6455 §5.2), written and read on a
+//!   [`raw::Conn`];
+//! - [`h2`]: the h2c server (hyper-util's auto builder) and an HTTP/2 client that sends
+//!   the extended CONNECT of RFC 8441;
+//! - [`attempt`]: one handshake over HTTP/1.1 or HTTP/2 alike, its answer in one shape
+//!   and its WebSocket when accepted;
+//! - [`deflate`]: a handshake offering extensions, the deflate echo handler, and raw
+//!   deflate with an explicit window (RFC 7692 §7.2), so that tests see the wire itself.
 //!
 //! Every read is bounded by [`TIMEOUT`], so no test can hang.
 #![allow(dead_code)]
+
+pub mod attempt;
+#[cfg(feature = "deflate")]
+pub mod deflate;
+pub mod frame;
+pub mod h2;
+pub mod raw;
+
+// Not every test uses both.
+#[allow(unused_imports)]
+pub use frame::*;
+#[allow(unused_imports)]
+pub use raw::*;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -12,12 +36,10 @@ use axum::Router;
 use axum::response::Response;
 use axum_ws_handshake::{WebSocket, WebSocketUpgrade};
 use futures_util::{SinkExt, StreamExt};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::time::timeout;
+use tokio::net::TcpListener;
 
 /// The longest any single network operation of a test may take.
-pub const TIMEOUT: Duration = Duration::from_secs(5);
+pub const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The key of RFC 6455 §1.3 / §4.2.1 and its accept value (§4.2.2 step 5.4).
 pub const RFC_KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
@@ -34,6 +56,25 @@ pub async fn serve(app: Router) -> SocketAddr {
     addr
 }
 
+// The echo example's own serving, with its header read timeout.
+#[path = "../../examples/common/serve.rs"]
+pub mod echo_example;
+
+/// Serves `app` as the echo example serves its app, with `header_read_timeout`: one read
+/// tells the HTTP/2 preface from an HTTP/1.1 request, then hyper's own builders get the
+/// connection (HTTP/1.1 with upgrades, h2c with extended CONNECT) with the bytes read
+/// replayed. On 127.0.0.1, an ephemeral port.
+pub async fn serve_as_echo_example(app: Router, header_read_timeout: Duration) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("local_addr");
+    tokio::spawn(echo_example::serve(
+        listener,
+        app.with_state(()),
+        header_read_timeout,
+    ));
+    addr
+}
+
 /// A handler that accepts and echoes text and binary messages until the peer closes.
 /// tokio-tungstenite answers pings and the close handshake itself while it reads.
 pub async fn echo(ws: WebSocketUpgrade) -> Response {
@@ -41,6 +82,11 @@ pub async fn echo(ws: WebSocketUpgrade) -> Response {
 }
 
 pub async fn echo_socket(mut socket: WebSocket) {
+    echo_messages(&mut socket).await;
+}
+
+/// Echoes text and binary messages until the stream ends or a send fails.
+pub async fn echo_messages(socket: &mut WebSocket) {
     while let Some(Ok(message)) = socket.next().await {
         if (message.is_text() || message.is_binary()) && socket.send(message).await.is_err() {
             break;
@@ -48,407 +94,18 @@ pub async fn echo_socket(mut socket: WebSocket) {
     }
 }
 
-// ---------------------------------------------------------------------------------------
-// Requests
-// ---------------------------------------------------------------------------------------
-
-/// An HTTP/1.1 request written out byte for byte: method, target, version and header
-/// lines in the order given, with their names spelled as given.
-#[derive(Debug, Clone)]
-pub struct Req {
-    method: String,
-    target: String,
-    version: String,
-    headers: Vec<(String, String)>,
+/// [`echo`] on axum's own extractor, socket and messages, behind the layer: what an
+/// existing axum app's handler looks like.
+pub async fn axum_echo(ws: axum::extract::ws::WebSocketUpgrade) -> Response {
+    ws.on_upgrade(axum_echo_socket)
 }
 
-impl Req {
-    /// A bare request without headers.
-    pub fn new(method: &str, target: &str) -> Self {
-        Self {
-            method: method.into(),
-            target: target.into(),
-            version: "HTTP/1.1".into(),
-            headers: Vec::new(),
+pub async fn axum_echo_socket(mut socket: axum::extract::ws::WebSocket) {
+    use axum::extract::ws::Message;
+    while let Some(Ok(message)) = socket.recv().await {
+        let echo = matches!(message, Message::Text(_) | Message::Binary(_));
+        if echo && socket.send(message).await.is_err() {
+            break;
         }
     }
-
-    /// The valid opening handshake of RFC 6455 §1.2 / §4.1 (without Origin and
-    /// subprotocols), to `target` on the server at `addr` (its `Host`).
-    pub fn handshake(addr: SocketAddr, target: &str) -> Self {
-        Self::new("GET", target)
-            .add("Host", &addr.to_string())
-            .add("Upgrade", "websocket")
-            .add("Connection", "Upgrade")
-            .add("Sec-WebSocket-Key", RFC_KEY)
-            .add("Sec-WebSocket-Version", "13")
-    }
-
-    pub fn method(mut self, method: &str) -> Self {
-        self.method = method.into();
-        self
-    }
-
-    pub fn version(mut self, version: &str) -> Self {
-        self.version = version.into();
-        self
-    }
-
-    /// Appends a header line.
-    pub fn add(mut self, name: &str, value: &str) -> Self {
-        self.headers.push((name.into(), value.into()));
-        self
-    }
-
-    /// Removes every line of the header `name` (case-insensitive).
-    pub fn remove(mut self, name: &str) -> Self {
-        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-        self
-    }
-
-    /// Replaces every line of the header `name` with one line (kept at the position of
-    /// the first), or appends it.
-    pub fn set(mut self, name: &str, value: &str) -> Self {
-        match self
-            .headers
-            .iter()
-            .position(|(n, _)| n.eq_ignore_ascii_case(name))
-        {
-            Some(first) => {
-                self.headers[first].1 = value.into();
-                let mut index = 0;
-                self.headers.retain(|(n, _)| {
-                    let keep = index <= first || !n.eq_ignore_ascii_case(name);
-                    index += 1;
-                    keep
-                });
-            }
-            None => self.headers.push((name.into(), value.into())),
-        }
-        self
-    }
-
-    pub fn bytes(&self) -> Vec<u8> {
-        let mut out = format!("{} {} {}\r\n", self.method, self.target, self.version);
-        for (name, value) in &self.headers {
-            out.push_str(name);
-            out.push_str(": ");
-            out.push_str(value);
-            out.push_str("\r\n");
-        }
-        out.push_str("\r\n");
-        out.into_bytes()
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Responses
-// ---------------------------------------------------------------------------------------
-
-/// A response as read off the wire.
-#[derive(Debug, Clone)]
-pub struct RawResponse {
-    /// The head exactly as received, up to and including the blank line.
-    pub head: String,
-    /// `HTTP/1.1 101 Switching Protocols`.
-    pub status_line: String,
-    pub status: u16,
-    /// Header lines in order, names lowercased, values as sent; repeated headers kept.
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl RawResponse {
-    /// Every value of header `name` (case-insensitive), in order.
-    pub fn all(&self, name: &str) -> Vec<&str> {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
-
-    /// The value of header `name`, which must appear at most once.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        let all = self.all(name);
-        assert!(
-            all.len() <= 1,
-            "{name} appears {} times in\n{}",
-            all.len(),
-            self.head
-        );
-        all.first().copied()
-    }
-
-    pub fn has(&self, name: &str) -> bool {
-        !self.all(name).is_empty()
-    }
-
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-/// A raw TCP connection to the server, with what has been read but not yet consumed.
-pub struct Conn {
-    pub stream: TcpStream,
-    buf: Vec<u8>,
-}
-
-impl Conn {
-    pub async fn connect(addr: SocketAddr) -> Self {
-        let stream = timeout(TIMEOUT, TcpStream::connect(addr))
-            .await
-            .expect("connect timed out")
-            .expect("connect");
-        stream.set_nodelay(true).expect("nodelay");
-        Self {
-            stream,
-            buf: Vec::new(),
-        }
-    }
-
-    /// Writes `bytes` with one `write_all`.
-    pub async fn write(&mut self, bytes: &[u8]) {
-        timeout(TIMEOUT, self.stream.write_all(bytes))
-            .await
-            .expect("write timed out")
-            .expect("write");
-    }
-
-    /// Reads more bytes into the buffer; `false` at EOF.
-    async fn fill(&mut self) -> bool {
-        let mut chunk = [0u8; 4096];
-        let n = timeout(TIMEOUT, self.stream.read(&mut chunk))
-            .await
-            .expect("read timed out (5 s)")
-            .expect("read");
-        self.buf.extend_from_slice(&chunk[..n]);
-        n > 0
-    }
-
-    /// Takes exactly `n` bytes, reading as needed.
-    pub async fn take(&mut self, n: usize) -> Vec<u8> {
-        while self.buf.len() < n {
-            assert!(
-                self.fill().await,
-                "EOF after {} of {n} bytes: {:?}",
-                self.buf.len(),
-                String::from_utf8_lossy(&self.buf)
-            );
-        }
-        self.buf.drain(..n).collect()
-    }
-
-    /// Reads a response head up to `\r\n\r\n` and parses it; the body stays unread.
-    pub async fn read_head(&mut self) -> RawResponse {
-        let end = loop {
-            if let Some(i) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break i + 4;
-            }
-            assert!(
-                self.fill().await,
-                "EOF before the end of the response head: {:?}",
-                String::from_utf8_lossy(&self.buf)
-            );
-        };
-        let head: Vec<u8> = self.buf.drain(..end).collect();
-        let head = String::from_utf8(head).expect("response head is not UTF-8");
-        let mut lines = head.split("\r\n");
-        let status_line = lines.next().unwrap().to_owned();
-        let mut parts = status_line.splitn(3, ' ');
-        let version = parts.next().unwrap_or_default();
-        assert!(
-            version.starts_with("HTTP/1."),
-            "bad status line {status_line:?}"
-        );
-        let status = parts
-            .next()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| panic!("bad status line {status_line:?}"));
-        let headers = lines
-            .filter(|line| !line.is_empty())
-            .map(|line| {
-                let (name, value) = line
-                    .split_once(':')
-                    .unwrap_or_else(|| panic!("bad header line {line:?}"));
-                (name.to_ascii_lowercase(), value.trim().to_owned())
-            })
-            .collect();
-        RawResponse {
-            head,
-            status_line,
-            status,
-            headers,
-            body: Vec::new(),
-        }
-    }
-
-    /// Reads a whole response: the head, then the body by `Content-Length`, chunked
-    /// coding, or to EOF. A 101 has no body: what follows it is the WebSocket.
-    pub async fn read_response(&mut self) -> RawResponse {
-        let mut response = self.read_head().await;
-        if response.status == 101 || response.status == 204 || response.status == 304 {
-            return response;
-        }
-        if let Some(length) = response.header("content-length") {
-            let length: usize = length.parse().expect("content-length");
-            response.body = self.take(length).await;
-        } else if response
-            .header("transfer-encoding")
-            .is_some_and(|te| te.eq_ignore_ascii_case("chunked"))
-        {
-            loop {
-                let line = self.take_line().await;
-                let size = usize::from_str_radix(line.split(';').next().unwrap().trim(), 16)
-                    .expect("chunk size");
-                if size == 0 {
-                    while !self.take_line().await.is_empty() {}
-                    break;
-                }
-                let chunk = self.take(size).await;
-                response.body.extend_from_slice(&chunk);
-                assert_eq!(self.take(2).await, b"\r\n");
-            }
-        } else {
-            response.body = self.read_to_end().await;
-        }
-        response
-    }
-
-    async fn take_line(&mut self) -> String {
-        loop {
-            if let Some(i) = self.buf.windows(2).position(|w| w == b"\r\n") {
-                let line: Vec<u8> = self.buf.drain(..i + 2).collect();
-                return String::from_utf8_lossy(&line[..i]).into_owned();
-            }
-            assert!(self.fill().await, "EOF in chunked body");
-        }
-    }
-
-    /// Everything until the server closes the connection.
-    pub async fn read_to_end(&mut self) -> Vec<u8> {
-        while self.fill().await {}
-        std::mem::take(&mut self.buf)
-    }
-
-    /// Reads one WebSocket frame (RFC 6455 §5.2).
-    pub async fn read_frame(&mut self) -> Frame {
-        let head = self.take(2).await;
-        let mut raw = head.clone();
-        let fin = head[0] & 0x80 != 0;
-        let rsv = (head[0] >> 4) & 0x7;
-        let opcode = head[0] & 0x0f;
-        let masked = head[1] & 0x80 != 0;
-        let length = match head[1] & 0x7f {
-            126 => {
-                let b = self.take(2).await;
-                raw.extend_from_slice(&b);
-                u16::from_be_bytes([b[0], b[1]]) as usize
-            }
-            127 => {
-                let b = self.take(8).await;
-                raw.extend_from_slice(&b);
-                u64::from_be_bytes(b.try_into().unwrap()) as usize
-            }
-            n => n as usize,
-        };
-        let mask = if masked {
-            let m = self.take(4).await;
-            raw.extend_from_slice(&m);
-            Some([m[0], m[1], m[2], m[3]])
-        } else {
-            None
-        };
-        let mut payload = self.take(length).await;
-        raw.extend_from_slice(&payload);
-        if let Some(mask) = mask {
-            for (i, b) in payload.iter_mut().enumerate() {
-                *b ^= mask[i % 4];
-            }
-        }
-        Frame {
-            fin,
-            rsv,
-            opcode,
-            masked,
-            payload,
-            raw,
-        }
-    }
-
-    /// Bytes already read but not consumed.
-    pub fn pending(&self) -> &[u8] {
-        &self.buf
-    }
-}
-
-/// Connects, writes `request` in one write, reads the whole response.
-pub async fn exchange(addr: SocketAddr, request: &Req) -> RawResponse {
-    let mut conn = Conn::connect(addr).await;
-    conn.write(&request.bytes()).await;
-    conn.read_response().await
-}
-
-/// Asserts that `response` is the 101 of a successful handshake for the RFC key
-/// (RFC 6455 §4.2.2 step 5).
-#[track_caller]
-pub fn assert_switching_protocols(response: &RawResponse) {
-    assert_eq!(
-        response.status_line, "HTTP/1.1 101 Switching Protocols",
-        "{}",
-        response.head
-    );
-    assert_eq!(
-        response.header("upgrade"),
-        Some("websocket"),
-        "{}",
-        response.head
-    );
-    assert_eq!(
-        response.header("connection"),
-        Some("upgrade"),
-        "{}",
-        response.head
-    );
-    assert_eq!(
-        response.header("sec-websocket-accept"),
-        Some(RFC_ACCEPT),
-        "{}",
-        response.head
-    );
-}
-
-// ---------------------------------------------------------------------------------------
-// Frames
-// ---------------------------------------------------------------------------------------
-
-pub const OP_TEXT: u8 = 0x1;
-pub const OP_BINARY: u8 = 0x2;
-pub const OP_CLOSE: u8 = 0x8;
-pub const OP_PING: u8 = 0x9;
-pub const OP_PONG: u8 = 0xA;
-
-/// The masking key of RFC 6455 §5.7's examples.
-pub const MASK: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
-
-/// A final client frame, masked as clients must (RFC 6455 §5.3). Payloads < 126 bytes.
-pub fn client_frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
-    assert!(payload.len() < 126);
-    let mut out = vec![0x80 | opcode, 0x80 | payload.len() as u8];
-    out.extend_from_slice(&MASK);
-    out.extend(payload.iter().enumerate().map(|(i, b)| b ^ MASK[i % 4]));
-    out
-}
-
-/// A frame as the server sent it; `payload` is unmasked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Frame {
-    pub fin: bool,
-    pub rsv: u8,
-    pub opcode: u8,
-    pub masked: bool,
-    pub payload: Vec<u8>,
-    /// The frame's bytes exactly as received.
-    pub raw: Vec<u8>,
 }

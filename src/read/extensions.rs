@@ -7,7 +7,7 @@
 //!     ; a quoted-string's unescaped value MUST conform to the token ABNF
 //! ```
 //!
-//! The layer checks the whole header once ([`validate`]); policies then walk the offers
+//! The reader checks the whole header once ([`is_valid`]); policies then walk the offers
 //! with borrowing iterators that allocate nothing (a quoted value with escapes is the one
 //! case that copies, when asked for).
 
@@ -16,23 +16,19 @@ use std::fmt;
 
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::header_list::Lines;
-use crate::token::is_tchar;
+use super::list::Lines;
+use super::quoted;
+use super::token::is_tchar;
 
 /// The header is not an `extension-list`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Malformed;
+struct Malformed;
 
-/// Checks every line of `Sec-WebSocket-Extensions` against the grammar.
-pub(crate) fn validate<'v>(
-    values: impl IntoIterator<Item = &'v HeaderValue>,
-) -> Result<(), Malformed> {
-    for line in values {
-        if !is_extension_list(line.as_bytes()) {
-            return Err(Malformed);
-        }
-    }
-    Ok(())
+/// Whether every line of a `Sec-WebSocket-Extensions` header is an `extension-list`.
+pub(crate) fn is_valid<'v>(lines: impl IntoIterator<Item = &'v HeaderValue>) -> bool {
+    lines
+        .into_iter()
+        .all(|line| is_extension_list(line.as_bytes()))
 }
 
 /// Whether `line` is an `extension-list` (empty elements and optional whitespace around
@@ -48,7 +44,7 @@ fn is_extension_list(line: &[u8]) -> bool {
 
 /// The automaton of `is_extension_list`: its states and its transition table.
 mod list {
-    use crate::token::{is_tchar_const as tchar, transition_table};
+    use crate::read::token::{is_tchar_const as tchar, transition_table};
 
     /// Before an extension: at the start, or after a comma.
     pub(super) const ELEMENT: u8 = 0;
@@ -229,18 +225,7 @@ impl<'a> ExtensionParam<'a> {
     pub fn value(&self) -> Option<Cow<'a, str>> {
         match self.value? {
             RawValue::Token(token) => Some(Cow::Borrowed(token)),
-            RawValue::Quoted(quoted) if !quoted.contains(&b'\\') => {
-                Some(Cow::Borrowed(ascii(quoted)))
-            }
-            // Escaped characters are tchars (checked by `validate`), so every backslash
-            // is an escape and dropping them unescapes.
-            RawValue::Quoted(quoted) => Some(Cow::Owned(
-                quoted
-                    .iter()
-                    .filter(|&&b| b != b'\\')
-                    .map(|&b| b as char)
-                    .collect(),
-            )),
+            RawValue::Quoted(raw) => Some(quoted::unescaped_str(raw)),
         }
     }
 }
@@ -306,25 +291,14 @@ fn next_param<'a>(rest: &mut &'a [u8]) -> Result<Option<ExtensionParam<'a>>, Mal
 
 /// Reads a quoted-string whose unescaped value is a token; returns the bytes between the
 /// quotes. RFC 6455 §9.1: "the value after quoted-string unescaping MUST conform to the
-/// 'token' ABNF", so only tchars, escaped or not, may appear, and at least one.
+/// 'token' ABNF".
 fn quoted_token<'a>(rest: &mut &'a [u8]) -> Result<&'a [u8], Malformed> {
-    let inner = &rest[1..];
-    let mut i = 0;
-    let mut characters = 0;
-    loop {
-        match inner.get(i) {
-            Some(b'"') => break,
-            Some(b'\\') if inner.get(i + 1).is_some_and(|&b| is_tchar(b)) => i += 2,
-            Some(&b) if is_tchar(b) => i += 1,
-            _ => return Err(Malformed),
-        }
-        characters += 1;
-    }
-    if characters == 0 {
+    let raw = quoted::read(rest).ok_or(Malformed)?;
+    let mut value = quoted::unescaped(raw).peekable();
+    if value.peek().is_none() || !value.all(is_tchar) {
         return Err(Malformed);
     }
-    *rest = &inner[i + 1..];
-    Ok(&inner[..i])
+    Ok(raw)
 }
 
 /// Reads a non-empty run of tchars.
@@ -371,7 +345,9 @@ mod tests {
     /// The offers as `name; p=v; q` strings, after validation.
     fn offers(lines: &[&str]) -> Result<Vec<String>, Malformed> {
         let map = headers(lines);
-        validate(map.get_all(SEC_WEBSOCKET_EXTENSIONS))?;
+        if !is_valid(map.get_all(SEC_WEBSOCKET_EXTENSIONS)) {
+            return Err(Malformed);
+        }
         Ok(ExtensionOffers::new(&map, &SEC_WEBSOCKET_EXTENSIONS)
             .map(|offer| {
                 let mut s = offer.name().to_owned();

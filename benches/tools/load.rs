@@ -1,5 +1,5 @@
 //! Load and leak checks against a running echo example, on loopback only, bounded in
-//! count and time (issue 6). Used by `.ci/steps/40-load.sh`; figures in docs/HARDENING.md.
+//! count and time. Used by `.ci/steps/40-load.sh`; figures in docs/HARDENING.md.
 //!
 //! ```text
 //! cargo run --release --example load -- concurrent --addr 127.0.0.1:39040 --server-pid PID [--n 10000]

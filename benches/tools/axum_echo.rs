@@ -20,7 +20,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, get};
 
-#[path = "common/serve.rs"]
+#[path = "../../examples/common/serve.rs"]
 mod serve;
 use serve::{HEADER_READ_TIMEOUT, serve};
 

@@ -102,7 +102,7 @@ impl<'a> ListElements<'a> {
     /// bytes, told by its address: what the built-in subprotocol policies return. A
     /// non-empty token bounded by commas (or a line's ends) and whitespace is an element.
     pub(crate) fn has_slice(&self, element: &[u8]) -> bool {
-        if !crate::token::is_token(element) {
+        if !crate::read::token::is_token(element) {
             return false;
         }
         let address = element.as_ptr() as usize;
@@ -226,7 +226,7 @@ pub(crate) fn is_token_list(line: &[u8]) -> bool {
 
 /// The automaton of `is_token_list`.
 mod token_list {
-    use crate::token::{is_tchar_const, transition_table};
+    use crate::read::token::{is_tchar_const, transition_table};
 
     /// Before an element's token: at the start, or after a comma.
     pub(super) const START: u8 = 0;
@@ -339,7 +339,7 @@ mod tests {
         // The one-pass check agrees with splitting, trimming and checking each element.
         let by_elements = |line: &str| {
             let value = HeaderValue::from_str(line).unwrap();
-            ListElements::new(std::iter::once(&value)).all(crate::token::is_token)
+            ListElements::new(std::iter::once(&value)).all(crate::read::token::is_token)
         };
         for line in [
             "",

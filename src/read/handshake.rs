@@ -1,61 +1,24 @@
-//! Reading the client's opening handshake (RFC 6455 §4.2.1): first whether a request is
-//! an upgrade attempt at all, then whether the attempt is well-formed.
+//! Whether an upgrade attempt is a well-formed opening handshake (RFC 6455 §4.2.1), and
+//! the parts of it the negotiation needs.
 
-use http::header::{
-    CONNECTION, HOST, ORIGIN, SEC_WEBSOCKET_EXTENSIONS, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_PROTOCOL,
-    SEC_WEBSOCKET_VERSION, UPGRADE,
-};
+use http::HeaderValue;
 use http::request::Parts;
-use http::{Extensions, HeaderMap, HeaderName, HeaderValue, Method, Version};
 
+use super::authority::is_authority;
+use super::headers::Found;
+use super::list::{Letters, Lines, contains_token, trim_ows};
+use super::{Attempt, extensions, key, subprotocols};
 use crate::HandshakeError;
-use crate::authority::is_authority;
-use crate::header_list::{Letters, Lines, contains_token, trim_ows};
+use crate::policy::SupportedVersions;
 
-const WEBSOCKET: Letters = Letters::new("websocket");
 const UPGRADE_TOKEN: Letters = Letters::new("upgrade");
-use crate::policy::{Subprotocols, SupportedVersions};
-use crate::{extension_header, key};
 
-/// How a request asks to become a WebSocket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Attempt {
-    /// An HTTP/1.1 `GET` with `Upgrade: websocket` (RFC 6455 §4.1), answered with 101.
-    Upgrade,
-    /// An HTTP/2 extended `CONNECT` with `:protocol = websocket` (RFC 8441 §4),
-    /// answered with 200.
-    ExtendedConnect,
-}
-
-/// Whether the request is a WebSocket upgrade attempt. This is all the work a request
-/// that is not one pays: a method and version comparison, and for a `GET` one header
-/// lookup. An HTTP/1.0 request is never an attempt (RFC 9110 §7.8: a server must ignore
-/// `Upgrade` in it), nor is a request upgrading to something else (`h2c`).
-#[inline]
-pub(crate) fn upgrade_attempt(
-    method: &Method,
-    version: Version,
-    headers: &HeaderMap,
-    extensions: &Extensions,
-) -> Option<Attempt> {
-    if *method == Method::GET {
-        if version >= Version::HTTP_11 && contains_token(headers.get_all(UPGRADE), WEBSOCKET) {
-            return Some(Attempt::Upgrade);
-        }
-    } else if *method == Method::CONNECT
-        && version >= Version::HTTP_2
-        && extensions
-            .get::<hyper::ext::Protocol>()
-            .is_some_and(|p| p.as_str() == "websocket")
-    {
-        return Some(Attempt::ExtendedConnect);
-    }
-    None
-}
-
-/// The parts of a well-formed handshake that the server's answer needs.
+/// The parts of a well-formed handshake that the negotiation and the answer need.
 #[derive(Debug)]
 pub(crate) struct ClientHandshake<'a> {
+    /// The host the request was sent to, if it is a valid `host[:port]`: the authority of
+    /// the request target (HTTP/2's `:authority`, an absolute-form target), or else `Host`.
+    pub(crate) host: Option<&'a str>,
     /// `Sec-WebSocket-Key`, trimmed; `None` over HTTP/2, which has no key (RFC 8441 §5).
     pub(crate) key: Option<&'a [u8]>,
     pub(crate) version: u8,
@@ -67,7 +30,8 @@ pub(crate) struct ClientHandshake<'a> {
 }
 
 impl<'a> ClientHandshake<'a> {
-    /// Checks the handshake against RFC 6455 §4.2.1 and the grammar of §4.3 and §9.1.
+    /// Checks the handshake against RFC 6455 §4.2.1 and the grammar of §4.3 and §9.1;
+    /// the version against the server's set (§4.4).
     ///
     /// The version is checked before the key so that a draft-hixie-76 request (which
     /// has `Sec-WebSocket-Key1`/`Key2` and no version) learns which version to speak.
@@ -77,7 +41,7 @@ impl<'a> ClientHandshake<'a> {
         attempt: Attempt,
         supported: SupportedVersions,
     ) -> Result<Self, HandshakeError> {
-        let [
+        let Found {
             host,
             connection,
             version,
@@ -85,8 +49,9 @@ impl<'a> ClientHandshake<'a> {
             origin,
             protocols,
             extensions,
-        ] = walk(&parts.headers);
-        if attempt == Attempt::Upgrade {
+        } = Found::walk(&parts.headers);
+        let target = parts.uri.authority().map(|authority| authority.as_str());
+        let host = if attempt == Attempt::Upgrade {
             // RFC 6455 §4.2.1 item 2; RFC 9112 §3.2: exactly one valid Host in HTTP/1.1.
             let host = host
                 .at_most_one()
@@ -99,19 +64,18 @@ impl<'a> ClientHandshake<'a> {
             if !contains_token(connection, UPGRADE_TOKEN) {
                 return Err(HandshakeError::ConnectionNotUpgrade);
             }
-        } else if parts.uri.authority().is_none() {
+            match target {
+                None => host.to_str().ok(),
+                Some(target) => is_authority(target.as_bytes()).then_some(target),
+            }
+        } else {
             // RFC 8441 §4: the :authority pseudo-header plays the role of Host.
-            return Err(HandshakeError::MissingHost);
-        }
-
-        // §4.2.1 item 6, §4.4, §11.3.5.
-        let version = match version.at_most_one() {
-            Err(()) => return Err(HandshakeError::DuplicateVersion { supported }),
-            Ok(None) => return Err(HandshakeError::MissingVersion { supported }),
-            Ok(Some(value)) => SupportedVersions::parse(value.as_bytes())
-                .filter(|&v| supported.contains(v))
-                .ok_or(HandshakeError::UnsupportedVersion { supported })?,
+            let target = target.ok_or(HandshakeError::MissingHost)?;
+            is_authority(target.as_bytes()).then_some(target)
         };
+
+        // §4.2.1 item 6, §4.4.
+        let version = supported.judge(&version)?;
 
         // §4.2.1 item 5, §11.3.1.
         let key = if attempt == Attempt::Upgrade {
@@ -134,14 +98,16 @@ impl<'a> ClientHandshake<'a> {
             .map_err(|()| HandshakeError::DuplicateOrigin)?;
 
         // §4.3: Sec-WebSocket-Protocol-Client = 1#token.
-        if !Subprotocols::validate(protocols.clone()) {
+        if !subprotocols::is_valid(protocols.clone()) {
             return Err(HandshakeError::InvalidProtocolHeader);
         }
         // §9.1: extension-list.
-        extension_header::validate(extensions.clone())
-            .map_err(|_| HandshakeError::InvalidExtensionsHeader)?;
+        if !extensions::is_valid(extensions.clone()) {
+            return Err(HandshakeError::InvalidExtensionsHeader);
+        }
 
         Ok(Self {
+            host,
             key,
             version,
             origin,
@@ -151,41 +117,14 @@ impl<'a> ClientHandshake<'a> {
     }
 }
 
-/// The headers a handshake reads, in the order [`walk`] returns their lines. A `const`,
-/// so that each comparison in the walk is with a header the compiler knows: one byte
-/// compared for a standard header (a `static` here cost 850 more instructions a
-/// handshake, `cargo bench --bench instructions -- micro`).
-const READ: [HeaderName; 7] = [
-    HOST,
-    CONNECTION,
-    SEC_WEBSOCKET_VERSION,
-    SEC_WEBSOCKET_KEY,
-    ORIGIN,
-    SEC_WEBSOCKET_PROTOCOL,
-    SEC_WEBSOCKET_EXTENSIONS,
-];
-
-/// [`READ`] in memory, for the lines to borrow their names from.
-static NAMES: [HeaderName; 7] = READ;
-
-/// The lines of each of [`READ`], found in one walk over the map: cheaper than a lookup
-/// each (which hashes the name and probes) for the dozen or so headers a browser sends,
-/// and the walk notes repeated lines on the way.
-#[inline]
-fn walk(headers: &HeaderMap) -> [Lines<'_>; 7] {
-    let mut found = NAMES.each_ref().map(|name| Lines::none(headers, name));
-    for (name, value) in headers {
-        if let Some(at) = READ.iter().position(|read| read == name) {
-            found[at].push(value);
-        }
-    }
-    found
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::Request;
+    use http::header::{
+        CONNECTION, HOST, ORIGIN, SEC_WEBSOCKET_EXTENSIONS, SEC_WEBSOCKET_KEY,
+        SEC_WEBSOCKET_PROTOCOL, SEC_WEBSOCKET_VERSION, UPGRADE,
+    };
+    use http::{HeaderMap, Request};
 
     /// A valid RFC 6455 handshake with `edit` applied to its headers.
     fn read(edit: impl FnOnce(&mut HeaderMap)) -> Result<(Option<Vec<u8>>, u8), HandshakeError> {
@@ -201,14 +140,7 @@ mod tests {
         headers.insert(SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"));
         edit(headers);
         let (parts, ()) = request.into_parts();
-        let attempt = upgrade_attempt(
-            &parts.method,
-            parts.version,
-            &parts.headers,
-            &parts.extensions,
-        )
-        .expect("an upgrade attempt");
-        ClientHandshake::read(&parts, attempt, SupportedVersions::default())
+        ClientHandshake::read(&parts, Attempt::Upgrade, SupportedVersions::default())
             .map(|h| (h.key.map(<[u8]>::to_vec), h.version))
     }
 
@@ -225,67 +157,11 @@ mod tests {
     }
 
     #[test]
-    fn one_walk_finds_the_lines_each_lookup_finds() {
-        // Each header read with no line, one, or two lines that arrive apart, among
-        // headers the handshake does not read.
-        for lines_each in 0..=2 {
-            for shift in 0..READ.len() {
-                let mut headers = HeaderMap::new();
-                headers.append("x-custom", HeaderValue::from_static("x"));
-                for round in 0..lines_each {
-                    for i in 0..READ.len() {
-                        let name = READ[(i + shift) % READ.len()].clone();
-                        let value = if round == 0 { "first" } else { "second" };
-                        headers.append(name, HeaderValue::from_static(value));
-                        headers.append(UPGRADE, HeaderValue::from_static("websocket"));
-                    }
-                }
-                for (lines, name) in walk(&headers).into_iter().zip(&NAMES) {
-                    let looked_up: Vec<_> = headers.get_all(name).iter().collect();
-                    assert_eq!(looked_up.len(), lines_each, "{name}");
-                    assert_eq!(lines.clone().collect::<Vec<_>>(), looked_up, "{name}");
-                    let once = match looked_up.as_slice() {
-                        [] => Ok(None),
-                        [one] => Ok(Some(*one)),
-                        _ => Err(()),
-                    };
-                    assert_eq!(lines.at_most_one(), once, "{name}");
-                }
-            }
-        }
-    }
-
-    #[test]
     fn rfc6455_4_2_1_the_rfc_example_is_valid() {
         assert_eq!(
             read(|_| {}),
             Ok((Some(b"dGhlIHNhbXBsZSBub25jZQ==".to_vec()), 13))
         );
-    }
-
-    #[test]
-    fn rfc6455_4_2_1_item_1_only_http11_get_is_an_attempt() {
-        let attempt = |method: Method, version: Version, upgrade: &'static str| {
-            let mut headers = HeaderMap::new();
-            headers.insert(UPGRADE, HeaderValue::from_static(upgrade));
-            upgrade_attempt(&method, version, &headers, &Extensions::new())
-        };
-        assert_eq!(
-            attempt(Method::GET, Version::HTTP_11, "websocket"),
-            Some(Attempt::Upgrade)
-        );
-        assert_eq!(
-            attempt(Method::GET, Version::HTTP_11, "h2c, WebSocket"),
-            Some(Attempt::Upgrade)
-        );
-        assert_eq!(attempt(Method::GET, Version::HTTP_10, "websocket"), None);
-        assert_eq!(attempt(Method::POST, Version::HTTP_11, "websocket"), None);
-        assert_eq!(attempt(Method::GET, Version::HTTP_11, "h2c"), None);
-        assert_eq!(
-            attempt(Method::GET, Version::HTTP_11, "websockets, x-websocket"),
-            None
-        );
-        assert_eq!(attempt(Method::CONNECT, Version::HTTP_2, "websocket"), None);
     }
 
     #[test]

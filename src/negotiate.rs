@@ -1,0 +1,109 @@
+//! The negotiation: what the layer runs for every upgrade attempt, in the order of
+//! RFC 6455 §4.2.2 step 4. Each step is one policy's whole rule, kept in `policy/`.
+
+use std::any::type_name;
+use std::fmt;
+use std::sync::Arc;
+
+use http::request::Parts;
+
+use crate::HandshakeError;
+use crate::answer::Expected;
+use crate::negotiated::{KeptOrigin, Negotiated};
+use crate::policy::{
+    ExtensionOffers, ExtensionPolicy, OriginPolicy, SubprotocolPolicy, Subprotocols,
+    SupportedVersions, extensions, origin, subprotocol,
+};
+use crate::read::key::AcceptKey;
+use crate::read::{Attempt, ClientHandshake};
+use crate::trace;
+
+/// The layer's configuration, shared by the layer, its clones and every service it
+/// makes behind one `Arc`. Each policy sits in an `Arc` of its own so that builder
+/// methods can copy the configuration without requiring policies to be `Clone`.
+pub(crate) struct Config<O, P, E, H> {
+    pub(crate) origin: Arc<O>,
+    pub(crate) require_origin: bool,
+    pub(crate) subprotocol: Arc<P>,
+    pub(crate) versions: SupportedVersions,
+    pub(crate) extensions: Arc<E>,
+    pub(crate) on_error: Arc<H>,
+}
+
+impl<O, P, E, H> Clone for Config<O, P, E, H> {
+    fn clone(&self) -> Self {
+        Self {
+            origin: Arc::clone(&self.origin),
+            require_origin: self.require_origin,
+            subprotocol: Arc::clone(&self.subprotocol),
+            versions: self.versions,
+            extensions: Arc::clone(&self.extensions),
+            on_error: Arc::clone(&self.on_error),
+        }
+    }
+}
+
+impl<O, P, E, H> fmt::Debug for Config<O, P, E, H> {
+    /// Policies may be closures, which have no `Debug`: their type names stand in.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("origin", &type_name::<O>())
+            .field("require_origin", &self.require_origin)
+            .field("subprotocol", &type_name::<P>())
+            .field("versions", &self.versions)
+            .field("extensions", &type_name::<E>())
+            .field("on_error", &type_name::<H>())
+            .finish()
+    }
+}
+
+impl<O, P, E, H> Config<O, P, E, H>
+where
+    O: OriginPolicy,
+    P: SubprotocolPolicy,
+    E: ExtensionPolicy,
+{
+    /// Reads the handshake (and its version, §4.4), then decides who may connect, the
+    /// subprotocol and the extensions: what the handler gets, and what its answer must
+    /// agree with.
+    pub(crate) fn negotiate(
+        &self,
+        parts: &Parts,
+        attempt: Attempt,
+    ) -> Result<(Negotiated, Expected), HandshakeError> {
+        let handshake = ClientHandshake::read(parts, attempt, self.versions)?;
+        origin::judge(
+            &*self.origin,
+            self.require_origin,
+            handshake.origin,
+            handshake.host,
+            parts,
+        )?;
+        let protocol = subprotocol::choose(
+            &*self.subprotocol,
+            Subprotocols::from_lines(handshake.protocols.clone()),
+        )?;
+        let extensions = extensions::accept(
+            &*self.extensions,
+            ExtensionOffers::from_lines(handshake.extensions),
+            parts,
+        )?;
+        let negotiated = Negotiated {
+            accept: handshake.key.map(AcceptKey::for_key),
+            version: handshake.version,
+            protocol,
+            extensions,
+            origin: handshake
+                .origin
+                .map(|origin| KeptOrigin::Request(origin.clone())),
+        };
+        let seen = trace::accepted(&negotiated, parts);
+        let expected = Expected::new(
+            attempt,
+            negotiated.protocol.as_ref(),
+            handshake.protocols,
+            seen,
+        );
+        Ok((negotiated, expected))
+    }
+}
