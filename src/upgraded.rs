@@ -56,22 +56,19 @@ impl UpgradedConnection {
         &self.negotiated
     }
 
-    /// hyper's connection, for codecs that take hyper I/O.
-    ///
-    /// Bytes this connection read ahead and has not yet been read from it (only the
-    /// connection under `on_websocket`'s socket reads ahead) are in
-    /// [`read_ahead_buffer`](Self::read_ahead_buffer): take them first, as tokio-tungstenite's
-    /// own `into_inner` leaves its buffered bytes behind.
-    pub fn into_inner(self) -> hyper::upgrade::Upgraded {
-        self.io.into_inner()
-    }
-}
-
-impl UpgradedConnection {
     /// Bytes read ahead from the socket and not yet read from this connection: empty
     /// unless it is the one under `on_websocket`'s socket.
     pub fn read_ahead_buffer(&self) -> &[u8] {
         self.read_ahead.as_ref().map_or(&[], ReadAhead::buffered)
+    }
+
+    /// hyper's connection, for codecs that take hyper I/O.
+    ///
+    /// Bytes read ahead and not yet read (only `on_websocket`'s connection reads ahead)
+    /// are not in it: copy them from [`read_ahead_buffer`](Self::read_ahead_buffer)
+    /// first. tokio-tungstenite's own `into_inner` likewise drops what its codec buffered.
+    pub fn into_inner(self) -> hyper::upgrade::Upgraded {
+        self.io.into_inner()
     }
 }
 
