@@ -172,7 +172,7 @@ fn layer(options: &Options) -> Result<WebSocketLayer<impl OriginPolicy>, String>
 /// Around the router rather than on `/echo` alone (`any(..).layer(..)`, as the README
 /// does): the handshake is this server's main traffic, and axum boxes a layered route
 /// and clones the box on every request, two allocations per handshake, while around the
-/// router the layer is not boxed and costs the other routes about 200 instructions (the
+/// router the layer is not boxed and costs the other routes about 240 instructions (the
 /// `Upgrade` lookup, the call, the move). An app serving mostly pages puts it on the
 /// WebSocket route instead, which those pages then do not pay at all.
 fn routes(deflate: bool, shutdown: GracefulShutdown) -> Router {
