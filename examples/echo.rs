@@ -29,10 +29,14 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, get};
 use axum_ws_handshake::deflate::{DeflateWebSocket, PerMessageDeflate};
 use axum_ws_handshake::policy::OriginPolicy;
+use axum_ws_handshake::sockudo_ws::Message as DeflateMessage;
+use axum_ws_handshake::tokio_tungstenite::tungstenite::Message;
 use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use axum_ws_handshake::{GracefulShutdown, WebSocket, WebSocketLayer, WebSocketUpgrade};
-use futures_util::{SinkExt, StreamExt};
+use axum_ws_handshake::{
+    GracefulShutdown, ShutdownSignal, WebSocket, WebSocketLayer, WebSocketUpgrade,
+};
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use tower::Layer;
 
 #[path = "common/origins.rs"]
@@ -82,38 +86,58 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
     Ok(options)
 }
 
-/// Echoes text and binary messages until the client closes, or until the server shuts
-/// down: then it sends a Close with 1001 (going away). Pings are answered and the
-/// client's Close is replied to by tokio-tungstenite while the stream is polled, so the
-/// loop runs until the stream ends rather than returning on the first Close: returning
-/// early would drop the socket before the Close reply is sent.
-async fn echo(mut socket: WebSocket) {
-    let mut going_away = socket.get_ref().shutdown_signal();
+/// Echoes data messages until the client closes (`Ended::Client`) or the server shuts
+/// down (`Ended::GoingAway`), for either codec: `is_data` tells text and binary messages
+/// from control frames. Pings are answered and the client's Close is replied to by the
+/// codec while the stream is polled, so the loop runs until the stream ends rather than
+/// returning on the first Close: returning early would drop the socket before the Close
+/// reply is sent.
+async fn echo_until_shutdown<S, M, E>(
+    socket: &mut S,
+    mut going_away: ShutdownSignal,
+    is_data: fn(&M) -> bool,
+) -> Ended
+where
+    S: Stream<Item = Result<M, E>> + Sink<M> + Unpin,
+{
     loop {
         tokio::select! {
             // In this order, without a random draw per wake-up; the signal first, so
             // that a client sending without pause cannot hold it off.
             biased;
-            () = &mut going_away => break,
+            () = &mut going_away => return Ended::GoingAway,
             message = socket.next() => match message {
                 Some(Ok(message)) => {
-                    if (message.is_text() || message.is_binary())
-                        && socket.send(message).await.is_err()
-                    {
-                        return;
+                    if is_data(&message) && socket.send(message).await.is_err() {
+                        return Ended::Client;
                     }
                 }
-                _ => return,
+                _ => return Ended::Client,
             },
         }
     }
-    let away = CloseFrame {
-        code: CloseCode::Away,
-        reason: GOING_AWAY.into(),
-    };
-    let _ = socket.close(Some(away)).await;
-    // The close handshake: read on until the client's Close ends the stream.
-    while let Some(Ok(_)) = socket.next().await {}
+}
+
+/// Why [`echo_until_shutdown`] returned.
+#[derive(PartialEq)]
+enum Ended {
+    Client,
+    GoingAway,
+}
+
+/// The echo on tokio-tungstenite; on shutdown, a Close with 1001 (going away), then the
+/// close handshake: read on until the client's Close ends the stream.
+async fn echo(mut socket: WebSocket) {
+    let going_away = socket.get_ref().shutdown_signal();
+    let is_data = |m: &Message| m.is_text() || m.is_binary();
+    if echo_until_shutdown(&mut socket, going_away, is_data).await == Ended::GoingAway {
+        let away = CloseFrame {
+            code: CloseCode::Away,
+            reason: GOING_AWAY.into(),
+        };
+        let _ = socket.close(Some(away)).await;
+        while let Some(Ok(_)) = socket.next().await {}
+    }
 }
 
 /// The socket's task is tracked by the shutdown, and its signal fires when it starts.
@@ -122,30 +146,14 @@ async fn echo_handler(State(shutdown): State<GracefulShutdown>, ws: WebSocketUpg
 }
 
 /// [`echo`] on the codec that implements permessage-deflate: messages arrive
-/// decompressed and are compressed on the way back. It too answers pings and the close
-/// handshake while the stream is polled, and closes with 1001 when the server shuts down.
+/// decompressed and are compressed on the way back.
 async fn echo_deflate(mut socket: DeflateWebSocket) {
-    let mut going_away = socket.shutdown_signal();
-    loop {
-        tokio::select! {
-            // In this order, without a random draw per wake-up; the signal first, so
-            // that a client sending without pause cannot hold it off.
-            biased;
-            () = &mut going_away => break,
-            message = socket.next() => match message {
-                Some(Ok(message)) => {
-                    if (message.is_text() || message.is_binary())
-                        && socket.send(message).await.is_err()
-                    {
-                        return;
-                    }
-                }
-                _ => return,
-            },
-        }
+    let going_away = socket.shutdown_signal();
+    let is_data = |m: &DeflateMessage| m.is_text() || m.is_binary();
+    if echo_until_shutdown(&mut socket, going_away, is_data).await == Ended::GoingAway {
+        let _ = socket.close(1001, GOING_AWAY).await;
+        while let Some(Ok(_)) = socket.next().await {}
     }
-    let _ = socket.close(1001, GOING_AWAY).await;
-    while let Some(Ok(_)) = socket.next().await {}
 }
 
 /// The handler behind a layer with [`PerMessageDeflate`]: `on_deflate_websocket`, since
