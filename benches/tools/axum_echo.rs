@@ -11,6 +11,10 @@
 //!
 //! Prints `listening on http://ADDR`; stops on Ctrl-C (SIGINT).
 
+#[path = "common/listen.rs"]
+mod listen;
+use listen::listen;
+
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -72,17 +76,10 @@ async fn main() -> ExitCode {
             }
         }
     }
-    let listener = match tokio::net::TcpListener::bind(addr).await {
+    let listener = match listen(addr).await {
         Ok(listener) => listener,
-        Err(e) => {
-            eprintln!("cannot listen on {addr}: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
-    println!(
-        "listening on http://{}",
-        listener.local_addr().unwrap_or(addr)
-    );
     tokio::select! {
         // `with_state` turns the handlers into routes once, as the echo example does.
         () = serve(listener, app().with_state(()), HEADER_READ_TIMEOUT) => ExitCode::SUCCESS,

@@ -17,6 +17,10 @@
 //! Every variant echoes text and binary messages until the stream ends. Prints
 //! `listening on http://ADDR`; stops on Ctrl-C (SIGINT).
 
+#[path = "common/listen.rs"]
+mod listen;
+use listen::listen;
+
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -125,17 +129,10 @@ async fn main() -> ExitCode {
         // first connection.
         axum_ws_handshake::sockudo_ws::init_clock();
     }
-    let listener = match tokio::net::TcpListener::bind(addr).await {
+    let listener = match listen(addr).await {
         Ok(listener) => listener,
-        Err(e) => {
-            eprintln!("cannot listen on {addr}: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
-    println!(
-        "listening on http://{}",
-        listener.local_addr().unwrap_or(addr)
-    );
     tokio::select! {
         result = axum::serve(listener, app) => match result {
             Ok(()) => ExitCode::SUCCESS,

@@ -16,6 +16,10 @@
 //!
 //! Prints `listening on http://ADDR`; stops on Ctrl-C (SIGINT).
 
+#[path = "common/listen.rs"]
+mod listen;
+use listen::listen;
+
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -159,17 +163,10 @@ async fn main() -> ExitCode {
         eprintln!("usage: hyper_peers --peer fastwebsockets|bare|layer [--addr HOST:PORT]");
         return ExitCode::from(2);
     };
-    let listener = match tokio::net::TcpListener::bind(addr).await {
+    let listener = match listen(addr).await {
         Ok(listener) => listener,
-        Err(e) => {
-            eprintln!("cannot listen on {addr}: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
-    println!(
-        "listening on http://{}",
-        listener.local_addr().unwrap_or(addr)
-    );
     // Made once, as a server does (each connection clones a reference to it).
     let layer = WebSocketLayer::new();
     let serve = async {

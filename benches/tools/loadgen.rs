@@ -25,6 +25,9 @@
 //!
 //! Every address is the caller's: meant for loopback. Every read has a 5 s timeout.
 
+#[path = "common/client.rs"]
+mod client;
+
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -33,7 +36,6 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use sha1::{Digest, Sha1};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
@@ -104,12 +106,7 @@ impl Client {
             *byte = x as u8;
         }
         let key = STANDARD.encode(nonce);
-        let accept = STANDARD.encode(
-            Sha1::new()
-                .chain_update(key.as_bytes())
-                .chain_update(b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11")
-                .finalize(),
-        );
+        let accept = client::accept_for(&key);
         let host = options.addr;
         let request = format!(
             "GET {path} HTTP/1.1\r\n\
@@ -134,48 +131,7 @@ impl Client {
 
     /// Connects and handshakes; the open connection.
     async fn open(&self, addr: SocketAddr) -> Result<TcpStream, String> {
-        let mut stream = TcpStream::connect(addr)
-            .await
-            .map_err(|e| format!("connect: {e}"))?;
-        stream.set_nodelay(true).map_err(|e| e.to_string())?;
-        stream
-            .write_all(self.request.as_bytes())
-            .await
-            .map_err(|e| format!("write: {e}"))?;
-        let mut head = Vec::with_capacity(512);
-        let mut buf = [0u8; 1024];
-        let end = loop {
-            let n = timeout(READ_TIMEOUT, stream.read(&mut buf))
-                .await
-                .map_err(|_| "timed out reading the response".to_owned())?
-                .map_err(|e| format!("read: {e}"))?;
-            if n == 0 {
-                return Err("connection closed before the response ended".to_owned());
-            }
-            head.extend_from_slice(&buf[..n]);
-            if let Some(end) = head.windows(4).position(|w| w == b"\r\n\r\n") {
-                break end;
-            }
-        };
-        if end + 4 != head.len() {
-            return Err("bytes after the 101 before any frame was sent".to_owned());
-        }
-        let head = std::str::from_utf8(&head[..end]).map_err(|e| e.to_string())?;
-        let mut lines = head.split("\r\n");
-        let status = lines.next().unwrap_or_default();
-        if !status.starts_with("HTTP/1.1 101 ") {
-            return Err(format!("status: {status:?}"));
-        }
-        let accept = lines
-            .filter_map(|line| line.split_once(':'))
-            .find(|(name, _)| name.eq_ignore_ascii_case("sec-websocket-accept"))
-            .map(|(_, value)| value.trim());
-        if accept != Some(self.accept.as_str()) {
-            return Err(format!(
-                "Sec-WebSocket-Accept {accept:?}, expected {:?}",
-                self.accept
-            ));
-        }
+        let (stream, _) = client::open(addr, &self.request, &self.accept, READ_TIMEOUT).await?;
         Ok(stream)
     }
 }

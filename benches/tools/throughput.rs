@@ -31,6 +31,9 @@
 //!
 //! Every address is the caller's: meant for loopback. Every read has a 10 s timeout.
 
+#[path = "common/client.rs"]
+mod client;
+
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -40,7 +43,6 @@ use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use http_body_util::Empty;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use sha1::{Digest, Sha1};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
@@ -121,20 +123,10 @@ const DEFLATE_OFFER: &str =
 
 /// An HTTP/1.1 handshake; the connection once the `101` is read and checked.
 async fn open_h1(options: &Options, n: usize) -> Result<TcpStream, String> {
-    let mut stream = TcpStream::connect(options.addr)
-        .await
-        .map_err(|e| format!("connect: {e}"))?;
-    stream.set_nodelay(true).map_err(|e| e.to_string())?;
     let key = STANDARD.encode(
         (n as u128)
             .wrapping_mul(0x9E37_79B9_7F4A_7C15)
             .to_le_bytes(),
-    );
-    let accept = STANDARD.encode(
-        Sha1::new()
-            .chain_update(key.as_bytes())
-            .chain_update(b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11")
-            .finalize(),
     );
     let extensions = if options.deflate {
         format!("Sec-WebSocket-Extensions: {DEFLATE_OFFER}\r\n")
@@ -147,39 +139,10 @@ async fn open_h1(options: &Options, n: usize) -> Result<TcpStream, String> {
         path = options.path,
         host = options.addr,
     );
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .map_err(|e| format!("write: {e}"))?;
-    let mut head = Vec::with_capacity(512);
-    let mut buf = [0u8; 1024];
-    let end = loop {
-        let n = timeout(READ_TIMEOUT, stream.read(&mut buf))
-            .await
-            .map_err(|_| "timed out reading the response".to_owned())?
-            .map_err(|e| format!("read: {e}"))?;
-        if n == 0 {
-            return Err("connection closed before the response ended".to_owned());
-        }
-        head.extend_from_slice(&buf[..n]);
-        if let Some(end) = head.windows(4).position(|w| w == b"\r\n\r\n") {
-            break end;
-        }
-    };
-    if end + 4 != head.len() {
-        return Err("bytes after the 101 before any frame was sent".to_owned());
-    }
-    let head = String::from_utf8_lossy(&head[..end]).to_ascii_lowercase();
-    if !head.starts_with("http/1.1 101 ") {
-        return Err(format!("response: {head:?}"));
-    }
-    if !head.contains(&format!(
-        "sec-websocket-accept: {}",
-        accept.to_ascii_lowercase()
-    )) {
-        return Err(format!("no or wrong Sec-WebSocket-Accept: {head:?}"));
-    }
-    if options.deflate && !head.contains("sec-websocket-extensions: permessage-deflate") {
+    let accept = client::accept_for(&key);
+    let (stream, head) = client::open(options.addr, &request, &accept, READ_TIMEOUT).await?;
+    let agreed = client::header(&head, "sec-websocket-extensions").unwrap_or_default();
+    if options.deflate && !agreed.starts_with("permessage-deflate") {
         return Err(format!("permessage-deflate not negotiated: {head:?}"));
     }
     Ok(stream)
