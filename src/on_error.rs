@@ -11,9 +11,10 @@ use crate::HandshakeError;
 /// [`WebSocketLayer::on_error`](crate::WebSocketLayer::on_error).
 ///
 /// Implemented by [`DefaultErrorHandler`] (a short `text/plain` body) and by closures
-/// `Fn(HandshakeError) -> impl IntoResponse`. Keep the status and headers of the error
-/// (426 must carry `Upgrade` and `Sec-WebSocket-Version`):
-/// [`HandshakeError::response_with`] does that for any body.
+/// `Fn(HandshakeError) -> impl IntoResponse`. Keep the status of the error:
+/// [`HandshakeError::response_with`] puts its status and headers on any body. The
+/// headers the RFCs require (a refused version's `Sec-WebSocket-Version`, and `Upgrade`
+/// and `Connection` on a 426) are put back by the layer if a hook leaves them out.
 ///
 /// ```
 /// use axum_ws_handshake::{HandshakeError, WebSocketLayer};
@@ -49,14 +50,25 @@ impl ErrorHandler for DefaultErrorHandler {
     }
 }
 
-/// The hook's response to `error`. Over HTTP/2 the connection-specific `Connection` and
-/// `Upgrade` of a 426 are dropped: RFC 9113 §8.2.2 forbids them there.
+/// The hook's response to `error`, with the headers the RFCs require for it put back if
+/// the hook left them out: a refused version MUST name the supported ones (RFC 6455
+/// §4.4, §4.2.2 /version/), and its 426 MUST carry `Upgrade` (RFC 9110 §15.5.22), with
+/// `Connection: upgrade` (§7.8). The hook shapes the body and may change the status;
+/// it cannot make the answer break these. Over HTTP/2 the connection-specific
+/// `Connection` and `Upgrade` are dropped: RFC 9113 §8.2.2 forbids them there.
 pub(crate) fn respond<H: ErrorHandler>(
     handler: &H,
     error: HandshakeError,
     request: &Parts,
 ) -> Response {
+    // Empty, and not allocated, for every error but the version's.
+    let required = error.headers();
     let mut response = handler.handle(error, request);
+    for (name, value) in &required {
+        if !response.headers().contains_key(name) {
+            response.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
     if request.version >= Version::HTTP_2 {
         response.headers_mut().remove(CONNECTION);
         response.headers_mut().remove(UPGRADE);

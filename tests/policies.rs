@@ -456,6 +456,35 @@ async fn rfc6455_4_4_on_error_json_body_keeps_426_headers() {
     assert_eq!(response.text(), expected);
 }
 
+/// RFC 6455 §4.4 and §4.2.2 /version/: a refusal of the version MUST carry
+/// `Sec-WebSocket-Version`, whatever the hook answers; RFC 9110 §15.5.22 and §7.8: a
+/// 426 MUST carry `Upgrade`, and with it `Connection: upgrade`. A hook that shapes the
+/// body or the status cannot drop them.
+#[tokio::test]
+async fn rfc6455_4_4_a_hook_that_drops_the_version_headers_gets_them_back() {
+    let bare = |_: HandshakeError| (http::StatusCode::UPGRADE_REQUIRED, "too old");
+    let addr = serve(app(WebSocketLayer::new().on_error(bare))).await;
+    let response = refused(
+        addr,
+        &handshake(addr).set("Sec-WebSocket-Version", "8"),
+        426,
+    )
+    .await;
+    assert_eq!(response.text(), "too old");
+    assert_eq!(response.header("sec-websocket-version"), Some("13"));
+    assert_eq!(response.header("upgrade"), Some("websocket"));
+    assert_eq!(response.header("connection"), Some("upgrade"));
+
+    let as_400 = |_: HandshakeError| http::StatusCode::BAD_REQUEST;
+    let addr = serve(app(WebSocketLayer::new().on_error(as_400))).await;
+    let response = refused(addr, &handshake(addr).remove("Sec-WebSocket-Version"), 400).await;
+    assert_eq!(response.header("sec-websocket-version"), Some("13"));
+    // Other refusals get nothing added.
+    let response = refused(addr, &handshake(addr).remove("Sec-WebSocket-Key"), 400).await;
+    assert!(!response.has("sec-websocket-version"), "{}", response.head);
+    assert!(!response.has("upgrade"), "{}", response.head);
+}
+
 #[tokio::test]
 async fn rfc6455_10_2_on_error_json_body_for_403_and_400() {
     let addr = serve(app(WebSocketLayer::new().on_error(json_errors))).await;
