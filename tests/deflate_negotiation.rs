@@ -43,7 +43,7 @@ fn uncapped() -> PerMessageDeflate {
 }
 
 #[tokio::test]
-async fn the_default_policy_caps_the_server_window_at_12_bits_and_says_so() {
+async fn rfc7692_7_1_2_1_the_default_policy_caps_the_server_window_at_12_bits_and_says_so() {
     check(
         PerMessageDeflate::new(),
         &[
@@ -313,7 +313,7 @@ async fn rfc7692_7_1_2_2_client_max_window_bits() {
 }
 
 #[tokio::test]
-async fn every_parameter_at_once_keeps_the_response_order() {
+async fn rfc7692_7_1_every_parameter_at_once_keeps_the_response_order() {
     check(
         PerMessageDeflate::new()
             .server_max_window_bits(12)
@@ -329,7 +329,7 @@ async fn every_parameter_at_once_keeps_the_response_order() {
 }
 
 #[tokio::test]
-async fn usual_client_offers_are_accepted() {
+async fn rfc7692_7_usual_client_offers_are_accepted() {
     check(
         uncapped(),
         &[

@@ -245,6 +245,28 @@ async fn rfc8441_extended_connect_over_h2c_echoes_and_closes() {
     echo_and_close(websocket(response).await).await;
 }
 
+/// RFC 8441 §5: over HTTP/2 `Sec-WebSocket-Key` and `Sec-WebSocket-Accept` are not used.
+/// A key sent anyway, valid or not, is ignored: the CONNECT is accepted with no accept
+/// value, and the WebSocket works.
+#[tokio::test]
+async fn rfc8441_5_a_key_sent_over_http2_is_ignored() {
+    let addr = serve_h2c(echo_app(WebSocketLayer::new()), true).await;
+    let mut client = h2c(addr).await;
+    for key in ["dGhlIHNhbXBsZSBub25jZQ==", "not a key"] {
+        let response = send(
+            &mut client,
+            extended_connect(
+                &format!("http://{addr}/echo"),
+                "websocket",
+                &[("sec-websocket-key", key)],
+            ),
+        )
+        .await;
+        assert_h2_accepted(&response);
+        echo_and_close(websocket(response).await).await;
+    }
+}
+
 /// The same over the echo example's serving: h2c is told from HTTP/1.1 by one read.
 #[tokio::test]
 async fn rfc8441_over_h2c_with_the_echo_examples_sniff() {
