@@ -9,7 +9,7 @@
 //! - `--protocol NAME` (repeatable): subprotocols in the server's order of preference;
 //!   none → never select one.
 //! - `--origin ORIGIN` (repeatable): the Origin allow-list (exact, or `https://*.example.com`);
-//!   none → same-origin only (no Origin header accepted, `null` refused).
+//!   none → same-origin only (requests without Origin accepted, `null` refused).
 //! - `--deflate`: negotiate permessage-deflate (RFC 7692) with the default
 //!   [`PerMessageDeflate`] policy; messages are then compressed both ways (sockudo-ws's
 //!   codec, through `on_deflate_websocket`). Without it, tokio-tungstenite, no extensions.
