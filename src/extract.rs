@@ -134,6 +134,7 @@ impl WebSocketUpgrade {
     ///
     /// If the upgrade fails (the client went away before the 101 was sent), `callback`
     /// never runs.
+    #[must_use = "return the response: the callback runs only once it has been sent"]
     pub fn on_upgrade<C, Fut>(self, callback: C) -> Response
     where
         C: FnOnce(UpgradedConnection) -> Fut + Send + 'static,

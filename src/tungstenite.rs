@@ -47,6 +47,7 @@ impl WebSocketUpgrade {
     /// [`ExtensionPolicy`](crate::policy::ExtensionPolicy) accepted one, the handshake is
     /// answered 500 instead of opening a connection that would break on its first
     /// compressed message.
+    #[must_use = "return the response: the callback runs only once it has been sent"]
     pub fn on_websocket<C, Fut>(self, callback: C) -> Response
     where
         C: FnOnce(WebSocket) -> Fut + Send + 'static,

@@ -41,6 +41,7 @@ use crate::policy::{AcceptedExtensions, ExtensionOffer, ExtensionOffers, Extensi
 /// );
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
 pub struct PerMessageDeflate {
     server_max_window_bits: u8,
     client_max_window_bits: u8,

@@ -78,12 +78,14 @@ pub struct AcceptedExtensions {
 
 impl AcceptedExtensions {
     /// No extension.
+    #[must_use]
     pub fn none() -> Self {
         Self::default()
     }
 
     /// The extensions listed in `header`, the `Sec-WebSocket-Extensions` value of the
     /// response (e.g. `permessage-deflate; server_no_context_takeover`).
+    #[must_use]
     pub fn new(header: HeaderValue) -> Self {
         Self {
             header: Some(header),
