@@ -27,7 +27,8 @@ use crate::policy::SupportedVersions;
 /// | 426 Upgrade Required | `Sec-WebSocket-Version` missing, repeated or unsupported (§4.4), with `Upgrade: websocket` and the supported versions |
 /// | 500 Internal Server Error | a policy or the handler broke the RFC (a server bug, never the client's) |
 ///
-/// Each variant's status, name, clause and message are in one table, `HandshakeError::facts`.
+/// A variant's exact row of that table: [`status`](Self::status), [`name`](Self::name),
+/// [`clause`](Self::clause) and [`message`](Self::message).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum HandshakeError {

@@ -30,6 +30,28 @@ use crate::upgraded::{PendingUpgrade, UpgradedConnection};
 ///
 /// Refusals are [`WebSocketUpgradeRejection`]s: a request that does not ask for a
 /// WebSocket gets 426; an upgrade attempt that did not go through the layer gets 500.
+///
+/// The handler decides after the layer's checks and before anything is sent, so it can
+/// refuse a client the policies let through:
+///
+/// ```
+/// use axum::http::{HeaderMap, StatusCode, header::AUTHORIZATION};
+/// use axum::response::{IntoResponse, Response};
+/// use axum::{Router, routing::any};
+/// use axum_ws_handshake::{WebSocketLayer, WebSocketUpgrade};
+///
+/// async fn handler(ws: WebSocketUpgrade, headers: HeaderMap) -> Response {
+///     if !headers.contains_key(AUTHORIZATION) {
+///         return StatusCode::UNAUTHORIZED.into_response(); // no 101: the handshake fails
+///     }
+///     ws.on_upgrade(|connection| async move {
+///         // Run a codec over `connection` (tokio I/O).
+///         drop(connection);
+///     })
+/// }
+///
+/// let app: Router = Router::new().route("/ws", any(handler).layer(WebSocketLayer::new()));
+/// ```
 #[must_use = "answer the handshake with `on_upgrade` (or decline with another response)"]
 pub struct WebSocketUpgrade {
     negotiated: Negotiated,
@@ -134,6 +156,34 @@ impl WebSocketUpgrade {
     ///
     /// If the upgrade fails (the client went away before the 101 was sent), `callback`
     /// never runs.
+    ///
+    /// The connection is plain tokio I/O, so any codec can run over it: here
+    /// fastwebsockets'. It speaks no extension, which is what the layer agrees to unless
+    /// its [`ExtensionPolicy`](crate::policy::ExtensionPolicy) accepts one.
+    ///
+    /// ```
+    /// use axum::response::Response;
+    /// use axum_ws_handshake::WebSocketUpgrade;
+    /// use fastwebsockets::{FragmentCollector, OpCode, Role, WebSocket};
+    ///
+    /// async fn echo(ws: WebSocketUpgrade) -> Response {
+    ///     ws.on_upgrade(|connection| async move {
+    ///         let socket = WebSocket::after_handshake(connection, Role::Server);
+    ///         let mut socket = FragmentCollector::new(socket); // whole messages
+    ///         while let Ok(frame) = socket.read_frame().await {
+    ///             let echoed = match frame.opcode {
+    ///                 OpCode::Close => break,
+    ///                 OpCode::Text | OpCode::Binary => socket.write_frame(frame).await,
+    ///                 _ => Ok(()),
+    ///             };
+    ///             if echoed.is_err() {
+    ///                 break;
+    ///             }
+    ///         }
+    ///     })
+    /// }
+    /// ```
+    #[must_use = "return the response: the callback runs only once it has been sent"]
     pub fn on_upgrade<C, Fut>(self, callback: C) -> Response
     where
         C: FnOnce(UpgradedConnection) -> Fut + Send + 'static,

@@ -8,12 +8,12 @@
 //! subprotocol ([`policy::SubprotocolPolicy`]), which versions
 //! ([`policy::SupportedVersions`]) and which extensions ([`policy::ExtensionPolicy`],
 //! none by default). A failure is answered with a [`HandshakeError`]: 400, 403 or 426 with
-//! the headers the RFCs require and a body that says what was wrong (500 only for a
-//! server-side mistake, such as an extension policy accepting what was not offered). A
-//! success reaches the handler, whose [`WebSocketUpgrade`] extractor (or axum's own,
-//! beside a [`Negotiated`]) answers with the 101 and receives the connection; the layer
-//! writes the agreed subprotocol into that answer and turns an answer that is no
-//! WebSocket's (a page) into a 404.
+//! the headers the RFCs require and a body that says what was wrong; 404 when the route
+//! answers an accepted attempt with no handshake (a page); 500 only for a server-side
+//! mistake (an extension policy accepting what was not offered, a handler answering with
+//! another subprotocol). A success reaches the handler, whose [`WebSocketUpgrade`]
+//! extractor (or axum's own, beside a [`Negotiated`]) answers with the 101 and receives
+//! the connection; the layer writes the agreed subprotocol into that answer.
 //!
 //! ```no_run
 //! use axum::{Router, routing::any};

@@ -12,6 +12,26 @@ use crate::read::key::AcceptKey;
 /// read by the [`WebSocketUpgrade`](crate::WebSocketUpgrade) extractor.
 ///
 /// Only the layer can make one, so a handler cannot forge or change what was agreed.
+///
+/// It is also an extractor, for a handler on axum's own `WebSocketUpgrade`: the layer
+/// writes the agreed subprotocol into axum's 101, but axum's socket does not know it.
+///
+/// ```
+/// use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+/// use axum::response::Response;
+/// use axum::{Router, routing::any};
+/// use axum_ws_handshake::{Negotiated, WebSocketLayer};
+///
+/// async fn handler(ws: WebSocketUpgrade, negotiated: Negotiated) -> Response {
+///     ws.on_upgrade(move |mut socket: WebSocket| async move {
+///         let protocol = negotiated.protocol().unwrap_or("none");
+///         let _ = socket.send(Message::text(format!("subprotocol: {protocol}"))).await;
+///     })
+/// }
+///
+/// let layer = WebSocketLayer::new().subprotocols(["chat"]);
+/// let app: Router = Router::new().route("/ws", any(handler).layer(layer));
+/// ```
 #[derive(Debug, Clone)]
 pub struct Negotiated {
     /// `None` over HTTP/2 extended CONNECT, which has no key (RFC 8441 §5).

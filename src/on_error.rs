@@ -24,6 +24,29 @@ use crate::HandshakeError;
 ///     error.response_with(([(http::header::CONTENT_TYPE, "application/json")], body))
 /// });
 /// ```
+///
+/// A closure does not see the request; implement the trait on a type when the answer
+/// depends on it (here, JSON for an API's paths only):
+///
+/// ```
+/// use axum::response::{IntoResponse, Response};
+/// use axum_ws_handshake::{ErrorHandler, HandshakeError, WebSocketLayer};
+/// use http::{header::CONTENT_TYPE, request::Parts};
+///
+/// struct ApiErrors;
+///
+/// impl ErrorHandler for ApiErrors {
+///     fn handle(&self, error: HandshakeError, request: &Parts) -> Response {
+///         if !request.uri.path().starts_with("/api/") {
+///             return error.into_response();
+///         }
+///         let body = format!("{{\"error\":\"{}\"}}", error.name());
+///         error.response_with(([(CONTENT_TYPE, "application/json")], body))
+///     }
+/// }
+///
+/// let layer = WebSocketLayer::new().on_error(ApiErrors);
+/// ```
 pub trait ErrorHandler: Send + Sync + 'static {
     /// The response for `error`, raised by `request`.
     fn handle(&self, error: HandshakeError, request: &Parts) -> Response;

@@ -39,6 +39,7 @@ impl NotUpgradeAttempt {
         "this resource speaks WebSocket only: send an extended CONNECT with `:protocol: websocket`";
 
     /// The refusal for a request of this HTTP version.
+    #[must_use]
     pub fn for_version(version: http::Version) -> Self {
         Self {
             over_http2: version >= http::Version::HTTP_2,

@@ -47,6 +47,29 @@ impl WebSocketUpgrade {
     /// [`ExtensionPolicy`](crate::policy::ExtensionPolicy) accepted one, the handshake is
     /// answered 500 instead of opening a connection that would break on its first
     /// compressed message.
+    ///
+    /// The socket is a `Stream` and `Sink` of tungstenite `Message`s (futures-util's
+    /// `StreamExt` and `SinkExt`), and what the layer agreed stays reachable through it:
+    ///
+    /// ```
+    /// use axum::response::Response;
+    /// use axum_ws_handshake::tokio_tungstenite::tungstenite::Message;
+    /// use axum_ws_handshake::{WebSocket, WebSocketUpgrade};
+    /// use futures_util::{SinkExt, StreamExt};
+    ///
+    /// async fn hello(ws: WebSocketUpgrade) -> Response {
+    ///     ws.on_websocket(|mut socket: WebSocket| async move {
+    ///         let protocol = socket.get_ref().negotiated().protocol().unwrap_or("none");
+    ///         let greeting = Message::text(format!("subprotocol: {protocol}"));
+    ///         if socket.send(greeting).await.is_err() {
+    ///             return;
+    ///         }
+    ///         // Read until the client closes: tungstenite answers Pings and the Close.
+    ///         while let Some(Ok(_message)) = socket.next().await {}
+    ///     })
+    /// }
+    /// ```
+    #[must_use = "return the response: the callback runs only once it has been sent"]
     pub fn on_websocket<C, Fut>(self, callback: C) -> Response
     where
         C: FnOnce(WebSocket) -> Fut + Send + 'static,

@@ -28,6 +28,7 @@ impl WebSocketUpgrade {
     /// extension other than [`PerMessageDeflate`](super::PerMessageDeflate)'s
     /// permessage-deflate, the handshake is answered 500 instead of opening a connection
     /// that would break on its first message.
+    #[must_use = "return the response: the callback runs only once it has been sent"]
     pub fn on_deflate_websocket<C, Fut>(self, callback: C) -> Response
     where
         C: FnOnce(DeflateWebSocket) -> Fut + Send + 'static,
@@ -39,6 +40,7 @@ impl WebSocketUpgrade {
     /// [`on_deflate_websocket`](Self::on_deflate_websocket) with sockudo-ws settings
     /// (message and frame size limits, keep-alive pings, idle timeout, buffers). Its
     /// `compression` field is not read: the negotiation decides.
+    #[must_use = "return the response: the callback runs only once it has been sent"]
     pub fn on_deflate_websocket_with_config<C, Fut>(self, config: Config, callback: C) -> Response
     where
         C: FnOnce(DeflateWebSocket) -> Fut + Send + 'static,

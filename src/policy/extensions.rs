@@ -21,6 +21,35 @@ pub use crate::read::extensions::{
 /// extension was offered (RFC 6455 §4.2.2: "Extensions not listed by the client MUST NOT
 /// be listed"). A policy declines what it does not like; it does not refuse the
 /// handshake (a handler can, with any response).
+///
+/// A policy of your own may accept only what the socket after the handshake implements:
+/// this one goes with a handler that runs a codec speaking `x-timestamps` over
+/// [`on_upgrade`](crate::WebSocketUpgrade::on_upgrade)'s connection (`on_websocket`
+/// answers 500 to any accepted extension, `on_deflate_websocket` to any but its own).
+///
+/// ```
+/// use axum_ws_handshake::WebSocketLayer;
+/// use axum_ws_handshake::policy::{AcceptedExtensions, ExtensionOffers, ExtensionPolicy};
+/// use http::{HeaderValue, request::Parts};
+///
+/// /// Accepts `x-timestamps` when it is offered without parameters.
+/// struct Timestamps;
+///
+/// impl ExtensionPolicy for Timestamps {
+///     fn negotiate(&self, mut offers: ExtensionOffers<'_>, _: &Parts) -> AcceptedExtensions {
+///         let offered = offers.any(|offer| {
+///             offer.name().eq_ignore_ascii_case("x-timestamps") && offer.params().next().is_none()
+///         });
+///         if offered {
+///             AcceptedExtensions::new(HeaderValue::from_static("x-timestamps"))
+///         } else {
+///             AcceptedExtensions::none()
+///         }
+///     }
+/// }
+///
+/// let layer = WebSocketLayer::new().extensions(Timestamps);
+/// ```
 pub trait ExtensionPolicy: Send + Sync + 'static {
     /// Chooses among `offers` (in the client's order of preference, already checked
     /// against the grammar of RFC 6455 §9.1).
@@ -78,12 +107,14 @@ pub struct AcceptedExtensions {
 
 impl AcceptedExtensions {
     /// No extension.
+    #[must_use]
     pub fn none() -> Self {
         Self::default()
     }
 
     /// The extensions listed in `header`, the `Sec-WebSocket-Extensions` value of the
     /// response (e.g. `permessage-deflate; server_no_context_takeover`).
+    #[must_use]
     pub fn new(header: HeaderValue) -> Self {
         Self {
             header: Some(header),

@@ -154,6 +154,7 @@ macro_rules! supported_constructors {
             /// # Panics
             /// If a name is not a token (see `try_new`): a mistake in configuration is
             /// reported when the layer is built.
+            #[must_use]
             pub fn new<I>(protocols: I) -> Self
             where
                 I: IntoIterator,
@@ -173,6 +174,7 @@ macro_rules! supported_constructors {
             }
 
             /// Refuses handshakes (400) that agree on no subprotocol.
+            #[must_use]
             pub fn required(self) -> Required<Self> {
                 Required(self)
             }

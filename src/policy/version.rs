@@ -34,6 +34,7 @@ impl SupportedVersions {
     /// # Panics
     /// If `versions` is empty: a server that supports no version cannot answer a
     /// handshake, so the mistake is reported when the layer is built.
+    #[must_use]
     pub fn new(versions: impl IntoIterator<Item = u8>) -> Self {
         Self::try_new(versions).unwrap_or_else(|error| panic!("{error}"))
     }

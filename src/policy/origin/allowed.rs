@@ -56,6 +56,7 @@ impl AllowedOrigins {
     /// # Panics
     /// If an entry is not an origin or a pattern (see [`AllowedOrigins::try_new`]): a
     /// mistake in configuration is reported when the layer is built.
+    #[must_use]
     pub fn new<I>(origins: I) -> Self
     where
         I: IntoIterator,

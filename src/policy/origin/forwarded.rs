@@ -53,6 +53,7 @@ enum ForwardedHeader {
 
 impl ForwardedSameOrigin {
     /// Trusts `X-Forwarded-Host: host[:port]`.
+    #[must_use]
     pub fn x_forwarded_host() -> Self {
         Self {
             header: ForwardedHeader::XForwardedHost,
@@ -61,6 +62,7 @@ impl ForwardedSameOrigin {
 
     /// Trusts the `host` parameter of `Forwarded` (RFC 7239): `Forwarded:
     /// host="app.example.com:8443";proto=https`.
+    #[must_use]
     pub fn forwarded() -> Self {
         Self {
             header: ForwardedHeader::Forwarded,

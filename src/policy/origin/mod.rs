@@ -30,8 +30,8 @@ pub use same_origin::SameOrigin;
 /// come from non-browser clients and are governed by
 /// [`WebSocketLayer::require_origin`](crate::WebSocketLayer::require_origin).
 ///
-/// Implemented by [`SameOrigin`] (the default), [`AllowedOrigins`], [`AnyOrigin`] and by
-/// closures `Fn(&str, &Parts) -> bool`:
+/// Implemented by [`SameOrigin`] (the default), [`AllowedOrigins`],
+/// [`ForwardedSameOrigin`], [`AnyOrigin`] and by closures `Fn(&str, &Parts) -> bool`:
 ///
 /// ```
 /// use axum_ws_handshake::WebSocketLayer;
