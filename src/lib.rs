@@ -56,7 +56,7 @@
 //!   without a port.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // A request's path through the modules (docs/ARCHITECTURE.md has the whole map):
 // layer (the builder) → service (per request: pass through, or negotiate) → read (the
