@@ -63,15 +63,24 @@ impl<S: Subscriber> Layer<S> for Capture {
     }
 }
 
+/// Held while a test's subscriber is set.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// The events `app` logs, up to `max` level, while answering `request`; and its status.
 async fn events(
     app: Router,
     request: Request<Body>,
     max: LevelFilter,
 ) -> (StatusCode, Vec<Captured>) {
+    // One test at a time: tracing caches each callsite's interest, and the highest level
+    // any subscriber wants, across all threads; a callsite first reached on one test's
+    // thread while another test sets its subscriber could keep "never" (an event missed
+    // about once in twenty runs of this file before).
+    let _serial = SERIAL.lock().await;
     let capture = Capture::default();
     let subscriber = tracing_subscriber::registry().with(capture.clone().with_filter(max));
     let _guard = tracing::subscriber::set_default(subscriber);
+    tracing::callsite::rebuild_interest_cache();
     let response = app.oneshot(request).await.unwrap();
     let events = capture.0.lock().unwrap().clone();
     let ours = events
@@ -256,7 +265,15 @@ fn a_service_answers_alike_with_and_without_a_subscriber() {
         .build()
         .unwrap();
     let request = || handshake("/ws", b"https://evil.example", |_| {});
-    let quiet = runtime.block_on(app().oneshot(request())).unwrap().status();
+    // Under the lock too: the first event at a callsite registers it, and a registration
+    // racing another test's subscriber can cache "never" for that callsite.
+    let quiet = runtime
+        .block_on(async {
+            let _serial = SERIAL.lock().await;
+            app().oneshot(request()).await
+        })
+        .unwrap()
+        .status();
     let (loud, _) = runtime.block_on(events(app(), request(), LevelFilter::TRACE));
     assert_eq!(quiet, loud);
 }
