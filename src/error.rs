@@ -74,6 +74,9 @@ pub enum HandshakeError {
     /// The extension policy accepted an extension the client did not offer: a bug in
     /// the policy.
     ExtensionNotOffered,
+    /// The extension policy accepted two extensions that both use the RSV1 bit (two
+    /// compressions, or one twice): a bug in the policy.
+    ExtensionsConflict,
     /// The route answered the accepted attempt with neither a handshake response nor a
     /// decline (a 200 page, say): it has no WebSocket to offer. Found after the handler
     /// answered, so the error hook is not called.
@@ -206,6 +209,12 @@ impl HandshakeError {
                 "extension_not_offered",
                 "RFC 6455 §4.2.2 /extensions/",
                 "WebSocket handshake failed: the server's extension policy accepted an extension the client did not offer"
+            ),
+            Self::ExtensionsConflict => facts!(
+                INTERNAL_SERVER_ERROR,
+                "extensions_conflict",
+                "RFC 7692 §5",
+                "WebSocket handshake failed: the server's extension policy accepted two extensions that both use the RSV1 bit"
             ),
             Self::NotWebSocketResource => facts!(
                 NOT_FOUND,
@@ -351,6 +360,7 @@ mod tests {
             HandshakeError::DuplicateVersion { supported },
             HandshakeError::UnsupportedVersion { supported },
             HandshakeError::ExtensionNotOffered,
+            HandshakeError::ExtensionsConflict,
             HandshakeError::NotWebSocketResource,
             HandshakeError::HandlerSubprotocolMismatch,
         ];

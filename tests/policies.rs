@@ -790,6 +790,39 @@ async fn rfc6455_4_2_2_extension_not_offered_is_500() {
     }
 }
 
+/// RFC 7692 §5: a server MUST NOT accept a PMCE together with another extension that
+/// uses the RSV1 bit as well: two compressions (or the same one twice) could not tell
+/// their frames apart. A policy that does is the server's bug: 500, nothing agreed.
+#[tokio::test]
+async fn rfc7692_5_two_extensions_on_rsv1_are_500() {
+    for accepted in [
+        "permessage-deflate, permessage-deflate",
+        "permessage-deflate, x-webkit-deflate-frame",
+        "permessage-deflate; client_max_window_bits=10, PERMESSAGE-DEFLATE",
+    ] {
+        let addr = serve(extension_app(AcceptAnyway(accepted))).await;
+        let request = handshake(addr).add(
+            "Sec-WebSocket-Extensions",
+            "permessage-deflate; client_max_window_bits, permessage-deflate, x-webkit-deflate-frame",
+        );
+        let response = refused(addr, &request, 500).await;
+        assert!(
+            !response.has("sec-websocket-extensions"),
+            "{}",
+            response.head
+        );
+        assert!(response.text().contains("RSV1"), "{}", response.text());
+    }
+    // One extension on RSV1 beside one that is not: accepted.
+    let addr = serve(extension_app(AcceptAnyway("permessage-deflate, x-test"))).await;
+    let request = handshake(addr).add("Sec-WebSocket-Extensions", "permessage-deflate, x-test");
+    let response = accepted(addr, &request).await;
+    assert_eq!(
+        response.all("sec-websocket-extensions"),
+        ["permessage-deflate, x-test"]
+    );
+}
+
 #[tokio::test]
 async fn rfc6455_9_1_extension_policy_with_a_malformed_header_is_500() {
     let addr = serve(extension_app(AcceptAnyway("x-test;"))).await;

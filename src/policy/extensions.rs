@@ -56,9 +56,10 @@ pub trait ExtensionPolicy: Send + Sync + 'static {
     fn negotiate(&self, offers: ExtensionOffers<'_>, request: &Parts) -> AcceptedExtensions;
 }
 
-/// The extension rule as the layer runs it (RFC 6455 §4.2.2 /extensions/): what the
-/// policy accepted, if it is an `extension-list` of extensions the client offered;
-/// anything else is the policy's bug, answered 500.
+/// The extension rule as the layer runs it (RFC 6455 §4.2.2 /extensions/, RFC 7692 §5):
+/// what the policy accepted, if it is an `extension-list` of extensions the client
+/// offered, with at most one of them on the RSV1 bit; anything else is the policy's bug,
+/// answered 500.
 pub(crate) fn accept<E: ExtensionPolicy>(
     policy: &E,
     offers: ExtensionOffers<'_>,
@@ -73,15 +74,69 @@ pub(crate) fn accept<E: ExtensionPolicy>(
     map.insert(SEC_WEBSOCKET_EXTENSIONS, header.clone());
     let lines = Lines::new(&map, &SEC_WEBSOCKET_EXTENSIONS);
     let all_offered = extensions::is_valid(lines.clone())
-        && ExtensionOffers::from_lines(lines).all(|accepted| {
+        && ExtensionOffers::from_lines(lines.clone()).all(|accepted| {
             offers
                 .clone()
                 .any(|offer| offer.name().eq_ignore_ascii_case(accepted.name()))
         });
-    if all_offered {
-        Ok(accepted)
-    } else {
-        Err(HandshakeError::ExtensionNotOffered)
+    if !all_offered {
+        return Err(HandshakeError::ExtensionNotOffered);
+    }
+    // RFC 7692 §5: "A server MUST NOT accept a PMCE extension negotiation offer together
+    // with another extension if the PMCE will conflict with the extension on their use of
+    // the RSV1 bit."
+    let on_rsv1 = ExtensionOffers::from_lines(lines)
+        .filter(|accepted| uses_rsv1(accepted.name()))
+        .count();
+    if on_rsv1 > 1 {
+        return Err(HandshakeError::ExtensionsConflict);
+    }
+    Ok(accepted)
+}
+
+/// Whether the extension named `name` marks its frames with the RSV1 bit: every
+/// per-message compression extension (RFC 7692 §6; their names start `permessage-`),
+/// and the per-frame compression drafts that browsers once spoke.
+fn uses_rsv1(name: &str) -> bool {
+    const PREFIX: &str = "permessage-";
+    let per_message = name
+        .get(..PREFIX.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(PREFIX));
+    per_message
+        || [
+            "deflate-frame",
+            "x-webkit-deflate-frame",
+            "perframe-deflate",
+        ]
+        .iter()
+        .any(|per_frame| name.eq_ignore_ascii_case(per_frame))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uses_rsv1;
+
+    #[test]
+    fn rfc7692_6_compression_extensions_use_rsv1() {
+        for name in [
+            "permessage-deflate",
+            "PerMessage-Deflate",
+            "permessage-bzip2",
+            "x-webkit-deflate-frame",
+            "deflate-frame",
+            "perframe-deflate",
+        ] {
+            assert!(uses_rsv1(name), "{name}");
+        }
+        for name in [
+            "x-test",
+            "permessage",
+            "mux",
+            "x-webkit-deflate-framed",
+            "é",
+        ] {
+            assert!(!uses_rsv1(name), "{name}");
+        }
     }
 }
 
