@@ -17,10 +17,11 @@
 #             HTTP/2 its 16 KiB messages then took some 45 ms each (not with TCP_NODELAY)
 #
 # One connection per server and round echoes binary messages of each size one at a time
-# for SECONDS_EACH seconds. Reported per server and size, medians over ROUNDS rounds:
-# MB/s (payload, once), the server's CPU (user + system from /proc/PID/stat) per KB, its
-# minor page faults per MB, and the medians of the rounds' ratios to axum's (over HTTP/2:
-# to axum_echo/h2's) and to layer-4k's.
+# for SECONDS_EACH seconds; each round starts with the next server in the list. Reported
+# per server and size, medians over ROUNDS rounds: MB/s (payload, once), the server's
+# CPU (user + system from /proc/PID/stat) per KB, its minor page faults per MB, and the
+# medians of the rounds' ratios to axum's (over HTTP/2: to axum_echo/h2's) and to
+# layer-4k's.
 # Then resident memory per connection, fresh servers: VmRSS growth over IDLE connections
 # with no message since the handshake, and over WARM_CONNECTIONS connections that have
 # each echoed one WARM_SIZE message (what a connection keeps after a large message).
@@ -129,7 +130,11 @@ for row in "${ROWS[@]}"; do
 done
 for round in $(seq "$ROUNDS"); do
   echo "--- round $round (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
-  for row in "${ROWS[@]}"; do
+  # Each round starts one server later, so that no server always runs first (after the
+  # client's pause) or always right after the same neighbour.
+  shift_by=$(((round - 1) % ${#ROWS[@]}))
+  order=("${ROWS[@]:shift_by}" "${ROWS[@]:0:shift_by}")
+  for row in "${order[@]}"; do
     # shellcheck disable=SC2046
     client "$row" $(client_args "$row") --seconds "$SECONDS_EACH" | tee -a "$out/${row//\//-}.rounds"
   done
