@@ -98,3 +98,69 @@ pub(crate) fn respond<H: ErrorHandler>(
     }
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use http::header::SEC_WEBSOCKET_VERSION;
+    use http::{Request, StatusCode};
+
+    use super::*;
+    use crate::policy::SupportedVersions;
+
+    fn parts(version: Version) -> Parts {
+        Request::get("/ws")
+            .version(version)
+            .body(())
+            .unwrap()
+            .into_parts()
+            .0
+    }
+
+    fn unsupported() -> HandshakeError {
+        HandshakeError::UnsupportedVersion {
+            supported: SupportedVersions::RFC6455,
+        }
+    }
+
+    /// RFC 6455 §4.4 over HTTP/1.1: the 426 names the versions and offers the upgrade,
+    /// with the default handler and with a hook that drops every header.
+    #[test]
+    fn rfc6455_4_4_the_426_keeps_its_headers_over_http11() {
+        let bare = |_: HandshakeError| StatusCode::UPGRADE_REQUIRED;
+        for response in [
+            respond(
+                &DefaultErrorHandler,
+                unsupported(),
+                &parts(Version::HTTP_11),
+            ),
+            respond(&bare, unsupported(), &parts(Version::HTTP_11)),
+        ] {
+            assert_eq!(response.status(), StatusCode::UPGRADE_REQUIRED);
+            assert_eq!(response.headers()[SEC_WEBSOCKET_VERSION], "13");
+            assert_eq!(response.headers()[UPGRADE], "websocket");
+            assert_eq!(response.headers()[CONNECTION], "upgrade");
+        }
+    }
+
+    /// RFC 9113 §8.2.2: over HTTP/2 the 426 keeps `Sec-WebSocket-Version` but carries
+    /// no connection-specific `Connection` or `Upgrade`, whatever the hook wrote.
+    #[test]
+    fn rfc9113_8_2_2_the_426_over_http2_has_no_connection_specific_headers() {
+        let adds = |error: HandshakeError| {
+            let mut response = error.into_response();
+            response
+                .headers_mut()
+                .insert(CONNECTION, http::HeaderValue::from_static("keep-alive"));
+            response
+        };
+        for response in [
+            respond(&DefaultErrorHandler, unsupported(), &parts(Version::HTTP_2)),
+            respond(&adds, unsupported(), &parts(Version::HTTP_2)),
+        ] {
+            assert_eq!(response.status(), StatusCode::UPGRADE_REQUIRED);
+            assert_eq!(response.headers()[SEC_WEBSOCKET_VERSION], "13");
+            assert!(!response.headers().contains_key(UPGRADE));
+            assert!(!response.headers().contains_key(CONNECTION));
+        }
+    }
+}
