@@ -10,7 +10,8 @@
 #   bash benches/split.sh                      # 16 KiB, 20,000 messages, 3 repetitions
 #   SIZE=1048576 COUNT=500 bash benches/split.sh
 #
-# Needs perf, and perf_event_paranoid <= 2 (a process may profile its own children).
+# Needs perf, run as root or with perf_event_paranoid <= 1: otherwise perf samples user
+# space only, and the script stops rather than report a kernel share of 0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,7 +37,9 @@ for rep in $(seq "$REPS"); do
     # Warm-up, outside the profile.
     "${pin_client[@]}" "$bin/throughput" --addr "127.0.0.1:$PORT" --server-pid "$pid" \
       --sizes "$SIZE" --count 200 >/dev/null
-    perf record -q -e cpu-clock -F 10000 -p "$pid" -o "$out/$server.$rep.data" 2>/dev/null &
+    # A fixed period, 100,000 ns of CPU time a sample: no sampling rate to be lowered.
+    perf record -q -e cpu-clock -c 100000 -p "$pid" -o "$out/$server.$rep.data" \
+      2>>"$out/perf.log" &
     perf_pid=$!
     sleep 0.3
     line=$("${pin_client[@]}" "$bin/throughput" --addr "127.0.0.1:$PORT" --server-pid "$pid" \
@@ -45,13 +48,21 @@ for rep in $(seq "$REPS"); do
     wait "$perf_pid" 2>/dev/null || true
     kill -INT "$pid"
     wait "$pid" 2>/dev/null || true
-    # 10,000 samples a second: one sample is 100 us of the server's CPU time.
-    split=$(perf report -i "$out/$server.$rep.data" --no-children -n --sort dso -g none 2>/dev/null |
+    # One sample is 100 us of the server's CPU time. Kernel: the kernel and its modules,
+    # every bracketed object but the vDSO, which runs in user space.
+    split=$(perf report -i "$out/$server.$rep.data" --no-children -n --sort dso -g none 2>>"$out/perf.log" |
       awk -v n="$COUNT" '/^ +[0-9.]+%/ {
           us = $2 * 100 / n; total += us
-          if ($3 == "[kernel.kallsyms]") kernel += us; else user += us
+          if ($3 ~ /^\[/ && $3 != "[vdso]") kernel += us; else user += us
         }
         END { printf "kernel=%.1f user=%.1f total=%.1f", kernel, user, total }')
+    case $split in
+      kernel=0.0*)
+        echo "no kernel samples: perf could not profile the kernel (root, or perf_event_paranoid <= 1)"
+        cat "$out/perf.log"
+        exit 1
+        ;;
+    esac
     echo "$line $split" | tee -a "$out/$server.runs"
   done
 done

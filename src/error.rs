@@ -260,14 +260,21 @@ impl HandshakeError {
         headers
     }
 
+    /// For a refused version, the `Sec-WebSocket-Version` value naming the supported ones.
+    pub(crate) fn supported_versions(&self) -> Option<HeaderValue> {
+        match self {
+            Self::MissingVersion { supported }
+            | Self::DuplicateVersion { supported }
+            | Self::UnsupportedVersion { supported } => Some(supported.header_value()),
+            _ => None,
+        }
+    }
+
     fn write_headers(&self, headers: &mut HeaderMap) {
-        if let Self::MissingVersion { supported }
-        | Self::DuplicateVersion { supported }
-        | Self::UnsupportedVersion { supported } = self
-        {
+        if let Some(versions) = self.supported_versions() {
             headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
             headers.insert(CONNECTION, HeaderValue::from_static("upgrade"));
-            headers.insert(SEC_WEBSOCKET_VERSION, supported.header_value());
+            headers.insert(SEC_WEBSOCKET_VERSION, versions);
         }
     }
 

@@ -1,20 +1,24 @@
 //! The hook that turns a [`HandshakeError`] into the response the client sees.
 
 use axum_core::response::{IntoResponse, Response};
-use http::Version;
-use http::header::{CONNECTION, UPGRADE};
+use http::header::{CONNECTION, SEC_WEBSOCKET_VERSION, UPGRADE};
 use http::request::Parts;
+use http::{HeaderValue, StatusCode, Version};
 
 use crate::HandshakeError;
+use crate::read::list::{Letters, contains_token};
+
+/// The `Connection` option that goes with `Upgrade` (RFC 9110 §7.8).
+const UPGRADE_TOKEN: Letters = Letters::new("upgrade");
 
 /// Shapes the layer's error responses, set with
 /// [`WebSocketLayer::on_error`](crate::WebSocketLayer::on_error).
 ///
 /// Implemented by [`DefaultErrorHandler`] (a short `text/plain` body) and by closures
-/// `Fn(HandshakeError) -> impl IntoResponse`. Keep the status of the error:
-/// [`HandshakeError::response_with`] puts its status and headers on any body. The
-/// headers the RFCs require (a refused version's `Sec-WebSocket-Version`, and `Upgrade`
-/// and `Connection` on a 426) are put back by the layer if a hook leaves them out.
+/// `Fn(HandshakeError) -> impl IntoResponse`. [`HandshakeError::response_with`] puts the
+/// error's status and headers on any body. Whatever a hook answers, the layer puts back
+/// what the RFCs require if it is missing: a refused version's `Sec-WebSocket-Version`,
+/// and on a 426 `Upgrade` with the `upgrade` option in `Connection`.
 ///
 /// ```
 /// use axum_ws_handshake::{HandshakeError, WebSocketLayer};
@@ -73,28 +77,36 @@ impl ErrorHandler for DefaultErrorHandler {
     }
 }
 
-/// The hook's response to `error`, with the headers the RFCs require for it put back if
-/// the hook left them out: a refused version MUST name the supported ones (RFC 6455
-/// §4.4, §4.2.2 /version/), and its 426 MUST carry `Upgrade` (RFC 9110 §15.5.22), with
-/// `Connection: upgrade` (§7.8). The hook shapes the body and may change the status;
-/// it cannot make the answer break these. Over HTTP/2 the connection-specific
-/// `Connection` and `Upgrade` are dropped: RFC 9113 §8.2.2 forbids them there.
+/// The hook's response to `error`, with what the RFCs require put back if the hook left
+/// it out: a refused version names the supported ones, whatever the status (RFC 6455
+/// §4.4, §4.2.2 /version/); a 426 carries `Upgrade` (RFC 9110 §15.5.22) and, with it,
+/// the `upgrade` option in `Connection` (§7.8), beside any option the hook wrote. The
+/// hook keeps its body and status. Over HTTP/2 the connection-specific `Connection` and
+/// `Upgrade` are dropped: RFC 9113 §8.2.2 forbids them there.
 pub(crate) fn respond<H: ErrorHandler>(
     handler: &H,
     error: HandshakeError,
     request: &Parts,
 ) -> Response {
-    // Empty, and not allocated, for every error but the version's.
-    let required = error.headers();
+    let versions = error.supported_versions();
     let mut response = handler.handle(error, request);
-    for (name, value) in &required {
-        if !response.headers().contains_key(name) {
-            response.headers_mut().insert(name.clone(), value.clone());
+    let status = response.status();
+    let headers = response.headers_mut();
+    if let Some(versions) = versions {
+        if !headers.contains_key(SEC_WEBSOCKET_VERSION) {
+            headers.insert(SEC_WEBSOCKET_VERSION, versions);
         }
     }
     if request.version >= Version::HTTP_2 {
-        response.headers_mut().remove(CONNECTION);
-        response.headers_mut().remove(UPGRADE);
+        headers.remove(CONNECTION);
+        headers.remove(UPGRADE);
+    } else if status == StatusCode::UPGRADE_REQUIRED {
+        if !headers.contains_key(UPGRADE) {
+            headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
+        }
+        if !contains_token(headers.get_all(CONNECTION), UPGRADE_TOKEN) {
+            headers.append(CONNECTION, HeaderValue::from_static("upgrade"));
+        }
     }
     response
 }
@@ -140,6 +152,31 @@ mod tests {
             assert_eq!(response.headers()[UPGRADE], "websocket");
             assert_eq!(response.headers()[CONNECTION], "upgrade");
         }
+    }
+
+    /// RFC 9110 §7.8: with `Upgrade`, `Connection` names `upgrade` too, beside what the
+    /// hook wrote there; a version refusal turned into a 400 keeps only
+    /// `Sec-WebSocket-Version` (RFC 6455 §4.4), since `Upgrade` is a 426's (§15.5.22).
+    #[test]
+    fn rfc9110_7_8_a_hooks_connection_option_gets_upgrade_beside_it() {
+        let close = |error: HandshakeError| {
+            let mut response = error.into_response();
+            response.headers_mut().remove(UPGRADE);
+            response
+                .headers_mut()
+                .insert(CONNECTION, http::HeaderValue::from_static("close"));
+            response
+        };
+        let response = respond(&close, unsupported(), &parts(Version::HTTP_11));
+        assert_eq!(response.headers()[UPGRADE], "websocket");
+        let connection: Vec<_> = response.headers().get_all(CONNECTION).iter().collect();
+        assert_eq!(connection, ["close", "upgrade"]);
+
+        let as_400 = |_: HandshakeError| StatusCode::BAD_REQUEST;
+        let response = respond(&as_400, unsupported(), &parts(Version::HTTP_11));
+        assert_eq!(response.headers()[SEC_WEBSOCKET_VERSION], "13");
+        assert!(!response.headers().contains_key(UPGRADE));
+        assert!(!response.headers().contains_key(CONNECTION));
     }
 
     /// RFC 9113 §8.2.2: over HTTP/2 the 426 keeps `Sec-WebSocket-Version` but carries

@@ -142,7 +142,8 @@ async fn open_h1(options: &Options, n: usize) -> Result<TcpStream, String> {
     let accept = client::accept_for(&key);
     let (stream, head) = client::open(options.addr, &request, &accept, READ_TIMEOUT).await?;
     let agreed = client::header(&head, "sec-websocket-extensions").unwrap_or_default();
-    if options.deflate && !agreed.starts_with("permessage-deflate") {
+    let name = agreed.split([';', ',']).next().unwrap_or_default().trim();
+    if options.deflate && !name.eq_ignore_ascii_case("permessage-deflate") {
         return Err(format!("permessage-deflate not negotiated: {head:?}"));
     }
     Ok(stream)

@@ -19,7 +19,8 @@ pub use crate::read::extensions::{
 /// The policy returns [`AcceptedExtensions`]: the `Sec-WebSocket-Extensions` value of the
 /// response, and typed parameters for the codec. The layer checks that every accepted
 /// extension was offered (RFC 6455 §4.2.2: "Extensions not listed by the client MUST NOT
-/// be listed"). A policy declines what it does not like; it does not refuse the
+/// be listed") and that at most one of them uses the RSV1 bit (RFC 7692 §5: every
+/// `permessage-*` extension does); it answers 500 otherwise. A policy declines what it does not like; it does not refuse the
 /// handshake (a handler can, with any response).
 ///
 /// A policy of your own may accept only what the socket after the handshake implements:
