@@ -333,7 +333,7 @@ mod tests {
     }
 
     #[test]
-    fn malformed_is_400_and_origin_is_403_without_upgrade_headers() {
+    fn rfc6455_4_2_1_malformed_is_400_and_origin_is_403_without_upgrade_headers() {
         let response = HandshakeError::InvalidKey.into_response();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
         assert!(!response.headers().contains_key(UPGRADE));

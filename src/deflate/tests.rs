@@ -93,7 +93,7 @@ fn rfc7692_7_1_decline_reasons() {
 }
 
 #[test]
-fn codec_gets_the_agreed_windows_and_takeover() {
+fn rfc7692_7_1_codec_gets_the_agreed_windows_and_takeover() {
     let policy = PerMessageDeflate::new()
         .min_message_size(100)
         .compression_level(1);

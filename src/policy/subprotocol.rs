@@ -277,7 +277,7 @@ mod tests {
     }
 
     #[test]
-    fn offers_match_exactly_and_case_sensitively() {
+    fn rfc6455_4_2_2_subprotocol_offers_match_exactly_and_case_sensitively() {
         let policy = ServerPreference::new(["chat"]);
         with_offers(&["Chat, chats, xchat"], |o| {
             assert_eq!(policy.select(o), None)
