@@ -16,13 +16,16 @@ use axum::extract::State;
 use axum::http::{Method, Request, StatusCode, header};
 use axum::routing::any;
 use axum_ws_handshake::deflate::{DeflateWebSocket, PerMessageDeflate};
+use axum_ws_handshake::sockudo_ws::Message as DeflateMessage;
 use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
 use axum_ws_handshake::tokio_tungstenite::tungstenite::{Bytes, Message};
 use axum_ws_handshake::tokio_tungstenite::{WebSocketStream, connect_async};
-use axum_ws_handshake::{GracefulShutdown, WebSocket, WebSocketLayer, WebSocketUpgrade};
+use axum_ws_handshake::{
+    GracefulShutdown, ShutdownSignal, WebSocket, WebSocketLayer, WebSocketUpgrade,
+};
 use common::TIMEOUT;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use http_body_util::Empty;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -35,25 +38,39 @@ use tokio::time::timeout;
 
 const REASON: &str = "server shutting down";
 
-/// Echoes until the client closes; on the shutdown signal, sends Close 1001 and reads on
-/// until the client's Close ends the stream. `linger` is spent after that, the socket
-/// dropped, before the task ends (a task with work left after its close handshake).
-async fn graceful_echo(mut socket: WebSocket, linger: Duration) {
-    let mut going_away = socket.get_ref().shutdown_signal();
+/// Echoes data messages until the client closes (`false`) or the shutdown signal fires
+/// (`true`), on either codec; `is_data` tells data messages from control frames.
+async fn echo_until_going_away<S, M, E>(
+    socket: &mut S,
+    mut going_away: ShutdownSignal,
+    is_data: fn(&M) -> bool,
+) -> bool
+where
+    S: Stream<Item = Result<M, E>> + Sink<M> + Unpin,
+{
     loop {
         tokio::select! {
             message = socket.next() => match message {
                 Some(Ok(message)) => {
-                    if (message.is_text() || message.is_binary())
-                        && socket.send(message).await.is_err()
-                    {
-                        return;
+                    if is_data(&message) && socket.send(message).await.is_err() {
+                        return false;
                     }
                 }
-                _ => return,
+                _ => return false,
             },
-            () = &mut going_away => break,
+            () = &mut going_away => return true,
         }
+    }
+}
+
+/// Echoes until the client closes; on the shutdown signal, sends Close 1001 and reads on
+/// until the client's Close ends the stream. `linger` is spent after that, the socket
+/// dropped, before the task ends (a task with work left after its close handshake).
+async fn graceful_echo(mut socket: WebSocket, linger: Duration) {
+    let going_away = socket.get_ref().shutdown_signal();
+    let is_data = |m: &Message| m.is_text() || m.is_binary();
+    if !echo_until_going_away(&mut socket, going_away, is_data).await {
+        return;
     }
     let away = CloseFrame {
         code: CloseCode::Away,
@@ -67,24 +84,12 @@ async fn graceful_echo(mut socket: WebSocket, linger: Duration) {
 
 /// The same on the deflate codec.
 async fn graceful_deflate_echo(mut socket: DeflateWebSocket) {
-    let mut going_away = socket.shutdown_signal();
-    loop {
-        tokio::select! {
-            message = socket.next() => match message {
-                Some(Ok(message)) => {
-                    if (message.is_text() || message.is_binary())
-                        && socket.send(message).await.is_err()
-                    {
-                        return;
-                    }
-                }
-                _ => return,
-            },
-            () = &mut going_away => break,
-        }
+    let going_away = socket.shutdown_signal();
+    let is_data = |m: &DeflateMessage| m.is_text() || m.is_binary();
+    if echo_until_going_away(&mut socket, going_away, is_data).await {
+        let _ = socket.close(1001, REASON).await;
+        while let Some(Ok(_)) = socket.next().await {}
     }
-    let _ = socket.close(1001, REASON).await;
-    while let Some(Ok(_)) = socket.next().await {}
 }
 
 /// `/echo` on tokio-tungstenite with the shutdown; `/untracked` the same without it.
