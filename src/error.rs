@@ -8,6 +8,7 @@ use http::header::{CONNECTION, CONTENT_TYPE, SEC_WEBSOCKET_VERSION, UPGRADE};
 use http::{HeaderMap, HeaderValue, StatusCode};
 
 use crate::policy::SupportedVersions;
+use crate::read::list::{UPGRADE_TOKEN, contains_token};
 
 /// Why the layer refused a WebSocket handshake.
 ///
@@ -272,8 +273,7 @@ impl HandshakeError {
 
     fn write_headers(&self, headers: &mut HeaderMap) {
         if let Some(versions) = self.supported_versions() {
-            headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
-            headers.insert(CONNECTION, HeaderValue::from_static("upgrade"));
+            offer_upgrade(headers);
             headers.insert(SEC_WEBSOCKET_VERSION, versions);
         }
     }
@@ -286,6 +286,19 @@ impl HandshakeError {
         *response.status_mut() = self.status();
         self.write_headers(response.headers_mut());
         response
+    }
+}
+
+/// What a 426 over HTTP/1.1 must carry, added where missing: `Upgrade: websocket`
+/// (RFC 9110 §15.5.22) and, with it, the `upgrade` option in `Connection` (§7.8), beside
+/// any option already there. The layer's, the hook's and the extractor's 426s all get
+/// it here.
+pub(crate) fn offer_upgrade(headers: &mut HeaderMap) {
+    if !headers.contains_key(UPGRADE) {
+        headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
+    }
+    if !contains_token(headers.get_all(CONNECTION), UPGRADE_TOKEN) {
+        headers.append(CONNECTION, HeaderValue::from_static("upgrade"));
     }
 }
 

@@ -3,13 +3,10 @@
 use axum_core::response::{IntoResponse, Response};
 use http::header::{CONNECTION, SEC_WEBSOCKET_VERSION, UPGRADE};
 use http::request::Parts;
-use http::{HeaderValue, StatusCode, Version};
+use http::{StatusCode, Version};
 
 use crate::HandshakeError;
-use crate::read::list::{Letters, contains_token};
-
-/// The `Connection` option that goes with `Upgrade` (RFC 9110 §7.8).
-const UPGRADE_TOKEN: Letters = Letters::new("upgrade");
+use crate::error::offer_upgrade;
 
 /// Shapes the layer's error responses, set with
 /// [`WebSocketLayer::on_error`](crate::WebSocketLayer::on_error).
@@ -101,12 +98,7 @@ pub(crate) fn respond<H: ErrorHandler>(
         headers.remove(CONNECTION);
         headers.remove(UPGRADE);
     } else if status == StatusCode::UPGRADE_REQUIRED {
-        if !headers.contains_key(UPGRADE) {
-            headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
-        }
-        if !contains_token(headers.get_all(CONNECTION), UPGRADE_TOKEN) {
-            headers.append(CONNECTION, HeaderValue::from_static("upgrade"));
-        }
+        offer_upgrade(headers);
     }
     response
 }

@@ -8,7 +8,7 @@ use std::fmt;
 
 use axum_core::body::Body;
 use axum_core::response::{IntoResponse, Response};
-use http::header::{CONNECTION, CONTENT_TYPE, UPGRADE};
+use http::header::CONTENT_TYPE;
 use http::{HeaderValue, StatusCode};
 
 fn text(status: StatusCode, body: &'static str) -> Response {
@@ -69,9 +69,7 @@ impl IntoResponse for NotUpgradeAttempt {
     fn into_response(self) -> Response {
         let mut response = text(self.status(), self.body());
         if !self.over_http2 {
-            let headers = response.headers_mut();
-            headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
-            headers.insert(CONNECTION, HeaderValue::from_static("upgrade"));
+            crate::error::offer_upgrade(response.headers_mut());
         }
         response
     }

@@ -6,12 +6,10 @@ use http::request::Parts;
 
 use super::authority::is_authority;
 use super::headers::Found;
-use super::list::{Letters, Lines, contains_token, trim_ows};
+use super::list::{Lines, UPGRADE_TOKEN, contains_token, trim_ows};
 use super::{Attempt, extensions, key, subprotocols};
 use crate::HandshakeError;
 use crate::policy::SupportedVersions;
-
-const UPGRADE_TOKEN: Letters = Letters::new("upgrade");
 
 /// The parts of a well-formed handshake that the negotiation and the answer need.
 #[derive(Debug)]

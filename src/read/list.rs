@@ -150,6 +150,9 @@ impl<'a, I: Iterator<Item = &'a HeaderValue>> Iterator for ListElements<'a, I> {
 #[derive(Clone, Copy)]
 pub(crate) struct Letters(&'static str);
 
+/// The `Connection` option that goes with `Upgrade` (RFC 9110 §7.8).
+pub(crate) const UPGRADE_TOKEN: Letters = Letters::new("upgrade");
+
 impl Letters {
     pub(crate) const fn new(token: &'static str) -> Self {
         let bytes = token.as_bytes();
