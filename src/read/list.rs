@@ -372,8 +372,6 @@ mod tests {
         }
     }
 
-    const UPGRADE_TOKEN: Letters = Letters::new("upgrade");
-
     #[test]
     fn folding_eight_bytes_at_a_time_matches_eq_ignore_ascii_case() {
         for token in ["websocket", "upgrade", "abcdefghijklmnopq"] {
