@@ -189,18 +189,21 @@ impl WebSocketUpgrade {
         C: FnOnce(UpgradedConnection) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        if let Some(shutdown) = &self.shutdown {
-            let tracker = shutdown.tracker().clone();
-            return crate::shutdown::on_upgrade_tracked(self, tracker, callback);
-        }
+        // Given a shutdown, the task runs on its tracker from the response on, so that
+        // `wait` cannot miss a socket whose upgrade is under way.
+        let tracker = self.shutdown.as_ref().map(|s| s.tracker().clone());
         let (response, pending) = self.accept();
-        tokio::spawn(async move {
+        let task = async move {
             if let Ok(connection) = pending.await {
                 // Boxed: the codec's future is large (1.7 KB for tokio-tungstenite's), and
                 // tokio copies a task's future several times as it spawns and finishes it.
                 Box::pin(callback(connection)).await;
             }
-        });
+        };
+        match tracker {
+            None => drop(tokio::spawn(task)),
+            Some(tracker) => drop(tracker.spawn(task)),
+        }
         response
     }
 

@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use axum_core::response::Response;
 use tokio_util::task::TaskTracker;
 
 use crate::{UpgradedConnection, WebSocketUpgrade};
@@ -167,38 +166,6 @@ impl Waiting {
     fn take(&mut self) -> Vec<Option<Waker>> {
         self.wakers.iter_mut().map(Option::take).collect()
     }
-}
-
-/// `on_upgrade`'s hand-off for a `ws` given a shutdown: the task, which awaits the
-/// upgrade and runs the callback, is spawned on the shutdown's `tracker` from the
-/// response on, so that `wait` cannot miss a socket whose upgrade is under way. The
-/// connection gets the shutdown from the `PendingUpgrade`.
-pub(crate) fn on_upgrade_tracked<C, Fut>(
-    ws: WebSocketUpgrade,
-    tracker: TaskTracker,
-    callback: C,
-) -> Response
-where
-    C: FnOnce(UpgradedConnection) -> Fut + Send + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let (response, pending) = ws.accept();
-    spawn_tracked(
-        &tracker,
-        Box::pin(async move {
-            if let Ok(connection) = pending.await {
-                callback(connection).await;
-            }
-        }),
-    );
-    response
-}
-
-/// Boxed, as `on_upgrade` boxes the callback's future (tokio copies a task's future as it
-/// spawns it), and not generic: tokio's task machinery for a tracked task is compiled
-/// once, here, rather than in every crate that calls `on_upgrade`.
-fn spawn_tracked(tracker: &TaskTracker, task: Pin<Box<dyn Future<Output = ()> + Send>>) {
-    drop(tracker.spawn(task));
 }
 
 impl fmt::Debug for GracefulShutdown {
