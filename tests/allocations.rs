@@ -212,3 +212,20 @@ fn a_handshake_costs_one_allocation() {
     // a copied value's first clone.
     assert_eq!(own, 3);
 }
+
+/// With permessage-deflate agreed: the check that the policy accepted only what was
+/// offered, and at most one extension on RSV1, reads the accepted value where it is.
+#[cfg(feature = "deflate")]
+#[test]
+fn a_deflate_handshake_allocates_only_for_what_was_agreed() {
+    let inner = allocations(&mut accepting(), chrome_handshake());
+    let mut layered = WebSocketLayer::new()
+        .extensions(axum_ws_handshake::deflate::PerMessageDeflate::new())
+        .layer(accepting());
+    let own = allocations(&mut layered, chrome_handshake()) - inner;
+    println!("Chrome handshake, permessage-deflate agreed: {own} allocations made by the layer");
+    // The layer's checks of the policy's answer allocate nothing: they read it in place
+    // (10 when they copied it into a header map of its own); the rest is the boxed
+    // `Negotiated` and what the policy builds for the agreement.
+    assert_eq!(own, 8);
+}

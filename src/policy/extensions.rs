@@ -1,12 +1,10 @@
 //! Which extensions the connection uses (RFC 6455 §4.2.2 /extensions/, §9.1).
 
-use http::header::SEC_WEBSOCKET_EXTENSIONS;
+use http::HeaderValue;
 use http::request::Parts;
-use http::{HeaderMap, HeaderValue};
 
 use crate::HandshakeError;
 use crate::read::extensions;
-use crate::read::list::Lines;
 
 pub use crate::read::extensions::{
     ExtensionOffer, ExtensionOffers, ExtensionParam, ExtensionParams,
@@ -70,25 +68,23 @@ pub(crate) fn accept<E: ExtensionPolicy>(
     let Some(header) = accepted.header() else {
         return Ok(accepted);
     };
-    // §4.2.2: "Extensions not listed by the client MUST NOT be listed."
-    let mut map = HeaderMap::with_capacity(1);
-    map.insert(SEC_WEBSOCKET_EXTENSIONS, header.clone());
-    let lines = Lines::new(&map, &SEC_WEBSOCKET_EXTENSIONS);
-    let all_offered = extensions::is_valid(lines.clone())
-        && ExtensionOffers::from_lines(lines.clone()).all(|accepted| {
-            offers
-                .clone()
-                .any(|offer| offer.name().eq_ignore_ascii_case(accepted.name()))
-        });
-    if !all_offered {
+    if !extensions::is_valid([header]) {
         return Err(HandshakeError::ExtensionNotOffered);
+    }
+    let mut on_rsv1 = 0;
+    for agreed in ExtensionOffers::in_value(header) {
+        // §4.2.2: "Extensions not listed by the client MUST NOT be listed."
+        let offered = offers
+            .clone()
+            .any(|offer| offer.name().eq_ignore_ascii_case(agreed.name()));
+        if !offered {
+            return Err(HandshakeError::ExtensionNotOffered);
+        }
+        on_rsv1 += usize::from(uses_rsv1(agreed.name()));
     }
     // RFC 7692 §5: "A server MUST NOT accept a PMCE extension negotiation offer together
     // with another extension if the PMCE will conflict with the extension on their use of
     // the RSV1 bit."
-    let on_rsv1 = ExtensionOffers::from_lines(lines)
-        .filter(|accepted| uses_rsv1(accepted.name()))
-        .count();
     if on_rsv1 > 1 {
         return Err(HandshakeError::ExtensionsConflict);
     }

@@ -113,7 +113,8 @@ mod list {
 /// so iteration cannot fail.
 #[derive(Clone)]
 pub struct ExtensionOffers<'a> {
-    lines: Lines<'a>,
+    /// The header's lines still to read; `None` for a single value.
+    lines: Option<Lines<'a>>,
     rest: &'a [u8],
 }
 
@@ -125,7 +126,19 @@ impl<'a> ExtensionOffers<'a> {
 
     /// The offers in the lines of one header.
     pub(crate) fn from_lines(lines: Lines<'a>) -> Self {
-        Self { lines, rest: &[] }
+        Self {
+            lines: Some(lines),
+            rest: &[],
+        }
+    }
+
+    /// The extensions listed in one header value that passed [`is_valid`] (a policy's
+    /// answer), read where it is.
+    pub(crate) fn in_value(value: &'a HeaderValue) -> Self {
+        Self {
+            lines: None,
+            rest: value.as_bytes(),
+        }
     }
 }
 
@@ -140,7 +153,7 @@ impl<'a> Iterator for ExtensionOffers<'a> {
                     params,
                 });
             }
-            self.rest = self.lines.next()?.as_bytes();
+            self.rest = self.lines.as_mut()?.next()?.as_bytes();
         }
     }
 }
