@@ -29,16 +29,11 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, get};
 use axum_ws_handshake::deflate::{DeflateWebSocket, PerMessageDeflate};
 use axum_ws_handshake::policy::OriginPolicy;
-use axum_ws_handshake::sockudo_ws::Message as DeflateMessage;
-use axum_ws_handshake::tokio_tungstenite::tungstenite::Message;
-use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use axum_ws_handshake::{
-    GracefulShutdown, ShutdownSignal, WebSocket, WebSocketLayer, WebSocketUpgrade,
-};
-use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use axum_ws_handshake::{GracefulShutdown, WebSocket, WebSocketLayer, WebSocketUpgrade};
 use tower::Layer;
 
+#[path = "common/echo_loop.rs"]
+mod echo_loop;
 #[path = "common/origins.rs"]
 mod origins;
 #[path = "common/serve.rs"]
@@ -48,9 +43,6 @@ use serve::{HEADER_READ_TIMEOUT, serve_with_shutdown};
 #[path = "common/shutdown.rs"]
 mod shutdown;
 use shutdown::{Signals, init_logging, run_until_signal};
-
-/// The reason sent with the Close of a shutdown (1001, going away).
-const GOING_AWAY: &str = "server shutting down";
 
 const USAGE: &str =
     "usage: echo [--addr HOST:PORT] [--protocol NAME]... [--origin ORIGIN]... [--deflate]";
@@ -86,58 +78,9 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
     Ok(options)
 }
 
-/// Echoes data messages until the client closes (`Ended::Client`) or the server shuts
-/// down (`Ended::GoingAway`), for either codec: `is_data` tells text and binary messages
-/// from control frames. Pings are answered and the client's Close is replied to by the
-/// codec while the stream is polled, so the loop runs until the stream ends rather than
-/// returning on the first Close: returning early would drop the socket before the Close
-/// reply is sent.
-async fn echo_until_shutdown<S, M, E>(
-    socket: &mut S,
-    mut going_away: ShutdownSignal,
-    is_data: fn(&M) -> bool,
-) -> Ended
-where
-    S: Stream<Item = Result<M, E>> + Sink<M> + Unpin,
-{
-    loop {
-        tokio::select! {
-            // In this order, without a random draw per wake-up; the signal first, so
-            // that a client sending without pause cannot hold it off.
-            biased;
-            () = &mut going_away => return Ended::GoingAway,
-            message = socket.next() => match message {
-                Some(Ok(message)) => {
-                    if is_data(&message) && socket.send(message).await.is_err() {
-                        return Ended::Client;
-                    }
-                }
-                _ => return Ended::Client,
-            },
-        }
-    }
-}
-
-/// Why [`echo_until_shutdown`] returned.
-#[derive(PartialEq)]
-enum Ended {
-    Client,
-    GoingAway,
-}
-
-/// The echo on tokio-tungstenite; on shutdown, a Close with 1001 (going away), then the
-/// close handshake: read on until the client's Close ends the stream.
+/// The echo on tokio-tungstenite, closing with 1001 when the server shuts down.
 async fn echo(mut socket: WebSocket) {
-    let going_away = socket.get_ref().shutdown_signal();
-    let is_data = |m: &Message| m.is_text() || m.is_binary();
-    if echo_until_shutdown(&mut socket, going_away, is_data).await == Ended::GoingAway {
-        let away = CloseFrame {
-            code: CloseCode::Away,
-            reason: GOING_AWAY.into(),
-        };
-        let _ = socket.close(Some(away)).await;
-        while let Some(Ok(_)) = socket.next().await {}
-    }
+    echo_loop::echo(&mut socket).await;
 }
 
 /// The socket's task is tracked by the shutdown, and its signal fires when it starts.
@@ -145,15 +88,9 @@ async fn echo_handler(State(shutdown): State<GracefulShutdown>, ws: WebSocketUpg
     ws.graceful_shutdown(shutdown).on_websocket(echo)
 }
 
-/// [`echo`] on the codec that implements permessage-deflate: messages arrive
-/// decompressed and are compressed on the way back.
+/// [`echo`] on the codec that implements permessage-deflate.
 async fn echo_deflate(mut socket: DeflateWebSocket) {
-    let going_away = socket.shutdown_signal();
-    let is_data = |m: &DeflateMessage| m.is_text() || m.is_binary();
-    if echo_until_shutdown(&mut socket, going_away, is_data).await == Ended::GoingAway {
-        let _ = socket.close(1001, GOING_AWAY).await;
-        while let Some(Ok(_)) = socket.next().await {}
-    }
+    echo_loop::echo_deflate(&mut socket).await;
 }
 
 /// The handler behind a layer with [`PerMessageDeflate`]: `on_deflate_websocket`, since

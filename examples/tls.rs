@@ -37,10 +37,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, get};
 use axum_ws_handshake::policy::ServerPreference;
-use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use axum_ws_handshake::{GracefulShutdown, WebSocket, WebSocketLayer, WebSocketUpgrade};
-use futures_util::{SinkExt, StreamExt};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::service::TowerToHyperService;
@@ -146,40 +143,13 @@ fn tls_config(names: &[String]) -> Result<(ServerConfig, String), String> {
     Ok((config, ca.pem()))
 }
 
-/// Echoes text and binary messages until the client closes, or until the server shuts
-/// down, when it sends a Close with 1001 (see the echo example); then shuts the
-/// connection down: over TLS that sends close_notify, without which clients such as
+/// The echo example's loop (a Close 1001 when the server shuts down), then the
+/// connection shut down: over TLS that sends close_notify, without which clients such as
 /// rustls report an unexpected end of stream after the close handshake
 /// (tokio-tungstenite does not shut the stream down by itself). Over HTTP/2 it ends the
 /// CONNECT stream.
 async fn echo(mut socket: WebSocket) {
-    let mut going_away = socket.get_ref().shutdown_signal();
-    let shutting_down = loop {
-        tokio::select! {
-            // In this order, without a random draw per wake-up; the signal first, so
-            // that a client sending without pause cannot hold it off.
-            biased;
-            () = &mut going_away => break true,
-            message = socket.next() => match message {
-                Some(Ok(message)) => {
-                    if (message.is_text() || message.is_binary())
-                        && socket.send(message).await.is_err()
-                    {
-                        break false;
-                    }
-                }
-                _ => break false,
-            },
-        }
-    };
-    if shutting_down {
-        let away = CloseFrame {
-            code: CloseCode::Away,
-            reason: "server shutting down".into(),
-        };
-        let _ = socket.close(Some(away)).await;
-        while let Some(Ok(_)) = socket.next().await {}
-    }
+    echo_loop::echo(&mut socket).await;
     let _ = socket.get_mut().shutdown().await;
 }
 
@@ -258,6 +228,8 @@ async fn main() -> ExitCode {
 
 #[path = "common/accept.rs"]
 mod accept;
+#[path = "common/echo_loop.rs"]
+mod echo_loop;
 #[path = "common/origins.rs"]
 mod origins;
 use origins::Origins;

@@ -16,16 +16,13 @@ use axum::extract::State;
 use axum::http::{Method, Request, StatusCode, header};
 use axum::routing::any;
 use axum_ws_handshake::deflate::{DeflateWebSocket, PerMessageDeflate};
-use axum_ws_handshake::sockudo_ws::Message as DeflateMessage;
+use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::Role;
 use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
 use axum_ws_handshake::tokio_tungstenite::tungstenite::{Bytes, Message};
 use axum_ws_handshake::tokio_tungstenite::{WebSocketStream, connect_async};
-use axum_ws_handshake::{
-    GracefulShutdown, ShutdownSignal, WebSocket, WebSocketLayer, WebSocketUpgrade,
-};
+use axum_ws_handshake::{GracefulShutdown, WebSocket, WebSocketLayer, WebSocketUpgrade};
 use common::TIMEOUT;
-use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use futures_util::{SinkExt, StreamExt};
 use http_body_util::Empty;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -36,60 +33,24 @@ use tokio::time::timeout;
 // The server side: the pattern the README and `GracefulShutdown`'s docs show
 // ---------------------------------------------------------------------------------------
 
-const REASON: &str = "server shutting down";
+/// The echo example's loop, on either codec: a Close 1001 when the shutdown starts.
+#[path = "../examples/common/echo_loop.rs"]
+mod echo_loop;
+use echo_loop::{Ended, GOING_AWAY as REASON};
 
-/// Echoes data messages until the client closes (`false`) or the shutdown signal fires
-/// (`true`), on either codec; `is_data` tells data messages from control frames.
-async fn echo_until_going_away<S, M, E>(
-    socket: &mut S,
-    mut going_away: ShutdownSignal,
-    is_data: fn(&M) -> bool,
-) -> bool
-where
-    S: Stream<Item = Result<M, E>> + Sink<M> + Unpin,
-{
-    loop {
-        tokio::select! {
-            message = socket.next() => match message {
-                Some(Ok(message)) => {
-                    if is_data(&message) && socket.send(message).await.is_err() {
-                        return false;
-                    }
-                }
-                _ => return false,
-            },
-            () = &mut going_away => return true,
-        }
-    }
-}
-
-/// Echoes until the client closes; on the shutdown signal, sends Close 1001 and reads on
-/// until the client's Close ends the stream. `linger` is spent after that, the socket
-/// dropped, before the task ends (a task with work left after its close handshake).
+/// The example's echo; on the shutdown signal, after the Close 1001 and the close
+/// handshake, `linger` is spent with the socket dropped before the task ends (a task
+/// with work left after its close handshake).
 async fn graceful_echo(mut socket: WebSocket, linger: Duration) {
-    let going_away = socket.get_ref().shutdown_signal();
-    let is_data = |m: &Message| m.is_text() || m.is_binary();
-    if !echo_until_going_away(&mut socket, going_away, is_data).await {
-        return;
+    if echo_loop::echo(&mut socket).await == Ended::GoingAway {
+        drop(socket);
+        tokio::time::sleep(linger).await;
     }
-    let away = CloseFrame {
-        code: CloseCode::Away,
-        reason: REASON.into(),
-    };
-    let _ = socket.close(Some(away)).await;
-    while let Some(Ok(_)) = socket.next().await {}
-    drop(socket);
-    tokio::time::sleep(linger).await;
 }
 
 /// The same on the deflate codec.
 async fn graceful_deflate_echo(mut socket: DeflateWebSocket) {
-    let going_away = socket.shutdown_signal();
-    let is_data = |m: &DeflateMessage| m.is_text() || m.is_binary();
-    if echo_until_going_away(&mut socket, going_away, is_data).await {
-        let _ = socket.close(1001, REASON).await;
-        while let Some(Ok(_)) = socket.next().await {}
-    }
+    echo_loop::echo_deflate(&mut socket).await;
 }
 
 /// `/echo` on tokio-tungstenite with the shutdown; `/untracked` the same without it.
