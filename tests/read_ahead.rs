@@ -1,7 +1,8 @@
 //! The socket of `on_websocket` reads ahead of tokio-tungstenite once messages arrive in
 //! bulk: over real TCP, large messages, bursts of them, pauses in the middle of one and
 //! frames sent in the same write as the handshake must all arrive intact and in order.
-//! Self-contained: a raw client that writes exact bytes and reads frames back.
+//! A raw client (tests/common's handshake and frames) writes exact bytes and reads the
+//! echoes on a split connection, while it still writes.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -12,11 +13,12 @@ use axum::routing::any;
 use axum_ws_handshake::{WebSocket, WebSocketLayer, WebSocketUpgrade};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::{TcpListener, TcpStream};
 use tokio::time::timeout;
 
-const TIMEOUT: Duration = Duration::from_secs(10);
+mod common;
+use common::{OP_BINARY, Req, TIMEOUT, client_frame};
 
 async fn echo(ws: WebSocketUpgrade) -> Response {
     ws.on_websocket(|mut socket: WebSocket| async move {
@@ -29,39 +31,16 @@ async fn echo(ws: WebSocketUpgrade) -> Response {
 }
 
 async fn serve() -> SocketAddr {
-    let app = Router::new().route("/echo", any(echo).layer(WebSocketLayer::new()));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    addr
+    common::serve(Router::new().route("/echo", any(echo).layer(WebSocketLayer::new()))).await
 }
 
 fn handshake(addr: SocketAddr) -> Vec<u8> {
-    format!(
-        "GET /echo HTTP/1.1\r\nHost: {addr}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
-         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
-    )
-    .into_bytes()
+    Req::handshake(addr, "/echo").bytes()
 }
 
 /// A masked binary frame.
 fn frame(payload: &[u8]) -> Vec<u8> {
-    let mask = [0x37, 0xfa, 0x21, 0x3d];
-    let mut out = vec![0x82];
-    match payload.len() {
-        n if n < 126 => out.push(0x80 | n as u8),
-        n if n <= 0xffff => {
-            out.push(0x80 | 126);
-            out.extend_from_slice(&(n as u16).to_be_bytes());
-        }
-        n => {
-            out.push(0x80 | 127);
-            out.extend_from_slice(&(n as u64).to_be_bytes());
-        }
-    }
-    out.extend_from_slice(&mask);
-    out.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
-    out
+    client_frame(OP_BINARY, payload)
 }
 
 fn payload(len: usize, seed: u32) -> Vec<u8> {
