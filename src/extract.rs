@@ -193,17 +193,14 @@ impl WebSocketUpgrade {
         // `wait` cannot miss a socket whose upgrade is under way.
         let tracker = self.shutdown.as_ref().map(|s| s.tracker().clone());
         let (response, pending) = self.accept();
-        let task = async move {
-            if let Ok(connection) = pending.await {
-                // Boxed: the codec's future is large (1.7 KB for tokio-tungstenite's), and
-                // tokio copies a task's future several times as it spawns and finishes it.
-                Box::pin(callback(connection)).await;
-            }
-        };
-        match tracker {
-            None => drop(tokio::spawn(task)),
-            Some(tracker) => drop(tracker.spawn(task)),
-        }
+        spawn_hand_off(
+            tracker.as_ref(),
+            Box::pin(async move {
+                if let Ok(connection) = pending.await {
+                    callback(connection).await;
+                }
+            }),
+        );
         response
     }
 
@@ -255,5 +252,20 @@ impl fmt::Debug for WebSocketUpgrade {
         f.debug_struct("WebSocketUpgrade")
             .field("negotiated", &self.negotiated)
             .finish_non_exhaustive()
+    }
+}
+
+/// Spawns `on_upgrade`'s task, on the shutdown's tracker if there is one. The task is
+/// boxed (the codec's future is large, 1.7 KB for tokio-tungstenite's, and tokio copies a
+/// task's future as it spawns and finishes it) and this is not generic, so that tokio's
+/// task machinery is compiled once, here, rather than in every crate that calls
+/// `on_upgrade`.
+fn spawn_hand_off(
+    tracker: Option<&tokio_util::task::TaskTracker>,
+    task: std::pin::Pin<Box<dyn Future<Output = ()> + Send>>,
+) {
+    match tracker {
+        None => drop(tokio::spawn(task)),
+        Some(tracker) => drop(tracker.spawn(task)),
     }
 }
