@@ -27,24 +27,43 @@
 # each echoed one WARM_SIZE message (what a connection keeps after a large message).
 # With 2 or more cores the servers run on core 0 and the client on core 1.
 #
-#   bash benches/throughput.sh                        # everything (3.5 min on 2 cores)
+# At 16 KiB the servers' figures are close, and one round's ratio to axum's spreads over
+# some ±7 % on the VM of docs/PERFORMANCE.md: 15 rounds put the median within about ±3 %.
+# The summary prints the quartiles of the rounds' MB/s ratios, so that a reader can tell a
+# difference from that spread.
+#
+# The machine section prints a line of benches/tools/memcpy_alias.rs: on AMD Zen 3/4 with
+# glibc before 2.39 a 16 KiB memcpy can take 30 times longer when the destination is a
+# few bytes ahead of the source modulo 4 KiB, and whether a server's buffers lie so is an
+# accident of its heap. MEMCPY=vector runs every server and the client with glibc's
+# vector copy instead (GLIBC_TUNABLES), to compare the servers without that cliff;
+# MEMCPY=default (the default) runs them as a user would.
+#
+#   bash benches/throughput.sh                        # everything (7 min on 2 cores)
 #   ROUNDS=3 SERVERS="axum layer" bash benches/throughput.sh
+#   MEMCPY=vector SIZES=16384 SERVERS="axum layer echo" EXTRA= bash benches/throughput.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ROUNDS=${ROUNDS:-7}
+ROUNDS=${ROUNDS:-15}
 SECONDS_EACH=${SECONDS_EACH:-1}
 SIZES=${SIZES:-64,16384,1048576}
 DEFLATE_SIZES=${DEFLATE_SIZES:-16384}
 IDLE=${IDLE:-2000}
 WARM_CONNECTIONS=${WARM_CONNECTIONS:-200}
 WARM_SIZE=${WARM_SIZE:-1048576}
+MEMCPY=${MEMCPY:-default}
+case $MEMCPY in
+  vector) export GLIBC_TUNABLES=glibc.cpu.x86_rep_movsb_threshold=0x1000000 ;;
+  default) ;;
+  *) echo "MEMCPY must be vector or default" >&2; exit 2 ;;
+esac
 BASE_PORT=${BASE_PORT:-28400} # below the ephemeral range, so no client socket holds it
 read -ra SERVERS <<<"${SERVERS:-axum layer layer-4k echo fastws}"
 read -ra EXTRA <<<"${EXTRA:-deflate axum_echo/h2 echo/h2}"
 
 cargo build --release --example axum_serve --example echo --example axum_echo --example hyper_peers \
-  --example throughput
+  --example throughput --example memcpy_alias
 bin="${CARGO_TARGET_DIR:-target}/release/examples"
 out=$(mktemp -d)
 
@@ -118,6 +137,8 @@ echo "=== machine"
 grep -m1 "model name" /proc/cpuinfo || true
 echo "cores: $(nproc); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "kernel: $(uname -r); $(rustc --version)"
+echo "libc: $(ldd --version 2>&1 | head -1); MEMCPY=$MEMCPY"
+"${server_cpu[@]}" "$bin/memcpy_alias" | tail -1
 
 ROWS=("${SERVERS[@]}" "${EXTRA[@]}")
 echo "=== echo: $ROUNDS rounds x ${SECONDS_EACH}s per size, sizes $SIZES (deflate: $DEFLATE_SIZES)"
@@ -189,6 +210,18 @@ for row in "${ROWS[@]}"; do
     printf '%-13s %8s %8s %8s %10s %8s %8s %8s %9s\n' "$row" "$size" "$rate" \
       "$(ratio "$f" "$base" "$size" mb_per_s)" "$cpu" "$(ratio "$f" "$base" "$size" server_cpu_ns_per_kb)" \
       "$(ratio "$f" "$today" "$size" mb_per_s)" "$(ratio "$f" "$today" "$size" server_cpu_ns_per_kb)" "$faults"
+  done
+done
+echo
+[ -f "$out/axum.rounds" ] && echo "quartiles of the rounds' MB/s ratios to axum's"
+for row in "${SERVERS[@]}"; do
+  [ "$row" = axum ] || [ ! -f "$out/axum.rounds" ] && continue
+  for size in $(grep -o ' size=[0-9]*' "$out/$row.rounds" | cut -d= -f2 | sort -nu); do
+    paste <(grep " size=$size " "$out/$row.rounds" | field mb_per_s) \
+      <(grep " size=$size " "$out/axum.rounds" | field mb_per_s) |
+      awk '{ printf "%.4f\n", $1 / $2 }' | sort -g |
+      awk -v row="$row" -v size="$size" '{ v[NR] = $1 }
+        END { printf "  %-11s %8s  %.2f-%.2f\n", row, size, v[int((NR + 3) / 4)], v[int((3 * NR + 3) / 4)] }'
   done
 done
 echo
