@@ -189,18 +189,27 @@ impl WebSocketUpgrade {
         C: FnOnce(UpgradedConnection) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
+        self.spawn_accepted(|pending| async move {
+            if let Ok(connection) = pending.await {
+                callback(connection).await;
+            }
+        })
+    }
+
+    /// Accepts, and spawns the task that `task` makes of the pending upgrade: the one
+    /// hand-off behind [`on_upgrade`](Self::on_upgrade) and the codecs' `on_*` methods.
+    /// A codec builds its socket inside this task rather than in a callback of
+    /// `on_upgrade`'s: one future fewer to build and move per connection.
+    pub(crate) fn spawn_accepted<F, T>(self, task: F) -> Response
+    where
+        F: FnOnce(PendingUpgrade) -> T,
+        T: Future<Output = ()> + Send + 'static,
+    {
         // Given a shutdown, the task runs on its tracker from the response on, so that
         // `wait` cannot miss a socket whose upgrade is under way.
         let tracker = self.shutdown.as_ref().map(|s| s.tracker().clone());
         let (response, pending) = self.accept();
-        spawn_hand_off(
-            tracker.as_ref(),
-            Box::pin(async move {
-                if let Ok(connection) = pending.await {
-                    callback(connection).await;
-                }
-            }),
-        );
+        spawn_hand_off(tracker.as_ref(), Box::pin(task(pending)));
         response
     }
 

@@ -88,7 +88,10 @@ impl WebSocketUpgrade {
                 .into_response();
         }
         let config = self.config;
-        self.on_upgrade(move |mut connection| async move {
+        self.spawn_accepted(move |pending| async move {
+            let Ok(mut connection) = pending.await else {
+                return;
+            };
             // Over HTTP/2 a read copies from a DATA frame already in memory, one frame
             // at most: reading ahead would add a copy and save no system call.
             if !connection.negotiated().is_extended_connect() {

@@ -58,8 +58,10 @@ impl WebSocketUpgrade {
             )
                 .into_response();
         };
-        self.on_upgrade(move |connection| async move {
-            callback(DeflateWebSocket::new(connection, config, params)).await;
+        self.spawn_accepted(move |pending| async move {
+            if let Ok(connection) = pending.await {
+                callback(DeflateWebSocket::new(connection, config, params)).await;
+            }
         })
     }
 }
