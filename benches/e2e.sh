@@ -34,8 +34,13 @@
 #     CG_GLIBC=default counts with glibc's own choice, as the issue's first figures were.
 # With 2 or more cores the servers run on core 0 and the load generator on core 1.
 #
+# SKIP_LOAD=1 runs the instruction counts alone; ECHO_BIN runs another build of the echo
+# example as the `layer` server, e.g. a worktree's at the baseline commit, to compare
+# the two in the same hour.
+#
 #   bash benches/e2e.sh                 # everything (4.4 min at load 2-3 on the 2-core VM of docs/PERFORMANCE.md)
 #   ROUNDS=3 SKIP_CALLGRIND=1 bash benches/e2e.sh
+#   SKIP_LOAD=1 E2E_SERVERS=layer CG_REPEAT=5 ECHO_BIN=../base/target/release/examples/echo bash benches/e2e.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -70,7 +75,7 @@ fi
 
 command_of() { # server name, port
   case $1 in
-    layer) echo "$bin/echo --addr 127.0.0.1:$2" ;;
+    layer) echo "${ECHO_BIN:-$bin/echo} --addr 127.0.0.1:$2" ;;
     axum) echo "$bin/axum_echo --addr 127.0.0.1:$2" ;;
     fastws) echo "$bin/hyper_peers --peer fastwebsockets --addr 127.0.0.1:$2" ;;
     bare) echo "$bin/hyper_peers --peer bare --addr 127.0.0.1:$2" ;;
@@ -117,7 +122,8 @@ loadgen() { # name, args...
     --server-pid "${pid[$name]}" "$@"
 }
 
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit; if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+of() { if [ -f "$1" ]; then cat "$1"; fi; } # a result file, or nothing when its stage was skipped
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
 
 echo "=== machine"
@@ -125,6 +131,7 @@ grep -m1 "model name" /proc/cpuinfo || true
 echo "cores: $(nproc); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "kernel: $(uname -r); $(rustc --version)"
 
+if [ -z "${SKIP_LOAD:-}" ]; then
 echo "=== throughput and server CPU: $ROUNDS rounds x $HANDSHAKES handshakes, $CONCURRENCY concurrent clients"
 i=0
 for s in "${SERVERS[@]}"; do
@@ -150,6 +157,7 @@ for s in "${SERVERS[@]}"; do
   stop "${pid[$s]}"
 done
 started=()
+fi
 
 if [ -z "${SKIP_CALLGRIND:-}" ] && command -v valgrind >/dev/null; then
   echo "=== user-space instructions per handshake (callgrind, $CG_LARGE - $CG_SMALL handshakes, CG_GLIBC=$CG_GLIBC)"
@@ -182,10 +190,10 @@ if [ -f "$out/axum.rounds" ]; then
 fi
 fastws_ir=$(awk '$1 == "fastws" { print $2 }' "$out/instructions" 2>/dev/null || true)
 for s in "${SERVERS[@]}"; do
-  rate=$(field handshakes_per_second <"$out/$s.rounds" | median)
-  cpu=$(field server_cpu_us_per_handshake <"$out/$s.rounds" | median)
-  faults=$(field server_minor_faults_per_handshake <"$out/$s.rounds" | median)
-  idle=$(field bytes_per_connection <"$out/$s.idle")
+  rate=$(of "$out/$s.rounds" | field handshakes_per_second | median)
+  cpu=$(of "$out/$s.rounds" | field server_cpu_us_per_handshake | median)
+  faults=$(of "$out/$s.rounds" | field server_minor_faults_per_handshake | median)
+  idle=$(of "$out/$s.idle" | field bytes_per_connection)
   ir=$(awk -v s="$s" '$1 == s { print $2 }' "$out/instructions" 2>/dev/null || true)
   vs_axum=n/a
   if [ -f "$out/axum.cpu" ]; then
@@ -193,6 +201,6 @@ for s in "${SERVERS[@]}"; do
       awk '{ printf "%.3f\n", $1 / $2 }' | median | awk '{ printf "%.2f", $1 }')
   fi
   vs_fastws=$([ -n "$ir" ] && [ -n "$fastws_ir" ] && awk -v a="$ir" -v b="$fastws_ir" 'BEGIN { printf "%.2f", a / b }' || echo n/a)
-  printf '%-8s %12s %10s %9s %8s %12s %10s %10s\n' "$s" "$rate" "$cpu" "${faults:-n/a}" "$vs_axum" "$idle" "${ir:-n/a}" "$vs_fastws"
+  printf '%-8s %12s %10s %9s %8s %12s %10s %10s\n' "$s" "${rate:-n/a}" "${cpu:-n/a}" "${faults:-n/a}" "$vs_axum" "${idle:-n/a}" "${ir:-n/a}" "$vs_fastws"
 done
 echo "raw results: $out"
