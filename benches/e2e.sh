@@ -36,7 +36,7 @@
 #
 # SKIP_LOAD=1 runs the instruction counts alone; ECHO_BIN runs another build of the echo
 # example as the `layer` server, e.g. a worktree's at the baseline commit, to compare
-# the two in the same hour.
+# the two in the same hour (a relative path is taken from the repository's root).
 #
 #   bash benches/e2e.sh                 # everything (4.4 min at load 2-3 on the 2-core VM of docs/PERFORMANCE.md)
 #   ROUNDS=3 SKIP_CALLGRIND=1 bash benches/e2e.sh

@@ -27,19 +27,16 @@
 # each echoed one WARM_SIZE message (what a connection keeps after a large message).
 # With 2 or more cores the servers run on core 0 and the client on core 1.
 #
-# At 16 KiB the servers' figures are close, and one round's ratio to axum's spreads over
-# some ±7 % on the VM of docs/PERFORMANCE.md: 15 rounds put the median within about ±3 %.
-# The summary prints the quartiles of the rounds' MB/s ratios, so that a reader can tell a
-# difference from that spread.
+# The summary also prints the quartiles of the rounds' MB/s ratios: at 16 KiB the servers
+# are within that spread of each other (docs/PERFORMANCE.md, "Forty-one rounds").
 #
-# The machine section prints a line of benches/tools/memcpy_alias.rs: on AMD Zen 3/4 with
-# glibc before 2.39 a 16 KiB memcpy can take 30 times longer when the destination is a
-# few bytes ahead of the source modulo 4 KiB, and whether a server's buffers lie so is an
-# accident of its heap. MEMCPY=vector runs every server and the client with glibc's
-# vector copy instead (GLIBC_TUNABLES), to compare the servers without that cliff;
-# MEMCPY=default (the default) runs them as a user would.
+# The machine section prints the last line of benches/tools/memcpy_alias.rs, the host's
+# memcpy cliff, which can cost a server whose buffers fall on it a tenth of its CPU at
+# 16 KiB (same section). MEMCPY=vector runs every server and the client with glibc's
+# vector copy (GLIBC_TUNABLES), to compare the servers without the cliff; MEMCPY=default
+# runs them as a user would.
 #
-#   bash benches/throughput.sh                        # everything (7 min on 2 cores)
+#   bash benches/throughput.sh                        # everything (12 min with the build, on 2 cores)
 #   ROUNDS=3 SERVERS="axum layer" bash benches/throughput.sh
 #   MEMCPY=vector SIZES=16384 SERVERS="axum layer echo" EXTRA= bash benches/throughput.sh
 set -euo pipefail
@@ -60,7 +57,7 @@ case $MEMCPY in
 esac
 BASE_PORT=${BASE_PORT:-28400} # below the ephemeral range, so no client socket holds it
 read -ra SERVERS <<<"${SERVERS:-axum layer layer-4k echo fastws}"
-read -ra EXTRA <<<"${EXTRA:-deflate axum_echo/h2 echo/h2}"
+read -ra EXTRA <<<"${EXTRA-deflate axum_echo/h2 echo/h2}" # EXTRA= runs none
 
 cargo build --release --example axum_serve --example echo --example axum_echo --example hyper_peers \
   --example throughput --example memcpy_alias
@@ -138,7 +135,8 @@ grep -m1 "model name" /proc/cpuinfo || true
 echo "cores: $(nproc); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "kernel: $(uname -r); $(rustc --version)"
 echo "libc: $(ldd --version 2>&1 | head -1); MEMCPY=$MEMCPY"
-"${server_cpu[@]}" "$bin/memcpy_alias" | tail -1
+# The host's cliff, whatever MEMCPY sets for the servers.
+env -u GLIBC_TUNABLES "${server_cpu[@]}" "$bin/memcpy_alias" | tail -1
 
 ROWS=("${SERVERS[@]}" "${EXTRA[@]}")
 echo "=== echo: $ROUNDS rounds x ${SECONDS_EACH}s per size, sizes $SIZES (deflate: $DEFLATE_SIZES)"
@@ -216,8 +214,9 @@ echo
 [ -f "$out/axum.rounds" ] && echo "quartiles of the rounds' MB/s ratios to axum's"
 for row in "${SERVERS[@]}"; do
   [ "$row" = axum ] || [ ! -f "$out/axum.rounds" ] && continue
-  for size in $(grep -o ' size=[0-9]*' "$out/$row.rounds" | cut -d= -f2 | sort -nu); do
-    paste <(grep " size=$size " "$out/$row.rounds" | field mb_per_s) \
+  f="$out/${row//\//-}.rounds"
+  for size in $(grep -o ' size=[0-9]*' "$f" | cut -d= -f2 | sort -nu); do
+    paste <(grep " size=$size " "$f" | field mb_per_s) \
       <(grep " size=$size " "$out/axum.rounds" | field mb_per_s) |
       awk '{ printf "%.4f\n", $1 / $2 }' | sort -g |
       awk -v row="$row" -v size="$size" '{ v[NR] = $1 }

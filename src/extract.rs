@@ -264,11 +264,11 @@ impl fmt::Debug for WebSocketUpgrade {
     }
 }
 
-/// Spawns `on_upgrade`'s task, on the shutdown's tracker if there is one. The task is
-/// boxed (the codec's future is large, 1.7 KB for tokio-tungstenite's, and tokio copies a
-/// task's future as it spawns and finishes it) and this is not generic, so that tokio's
-/// task machinery is compiled once, here, rather than in every crate that calls
-/// `on_upgrade`.
+/// Spawns the hand-off task of [`WebSocketUpgrade::spawn_accepted`], on the shutdown's
+/// tracker if there is one. The task is boxed (the codec's future is large, 1.7 KB for
+/// tokio-tungstenite's, and tokio copies a task's future as it spawns and finishes it) and
+/// this is not generic, so that tokio's task machinery is compiled once, here, rather than
+/// in every crate that calls `on_upgrade`.
 fn spawn_hand_off(
     tracker: Option<&tokio_util::task::TaskTracker>,
     task: std::pin::Pin<Box<dyn Future<Output = ()> + Send>>,

@@ -3,15 +3,13 @@
 //!
 //! cargo run --release --example memcpy_alias -- [--size BYTES]
 //!
-//! Every codec here copies a message at least once (tungstenite copies the payload into
-//! its write buffer), and where the two buffers lie is an accident of the heap. On AMD
-//! Zen 3/4 cores glibc before 2.39 copies from 2 KiB up with `rep movsb`, which runs some
-//! thirty times slower when the destination is 1 to 31 bytes ahead of the source modulo
-//! 4 KiB. One server binary can then pay several microseconds per 16 KiB message that
-//! another, whose buffers happen to lie elsewhere, does not. The benches print this
-//! table's last line so that a reader can tell a host with the cliff from one without.
-//! `GLIBC_TUNABLES=glibc.cpu.x86_rep_movsb_threshold=0x1000000` makes glibc use its
-//! vector loop instead (`MEMCPY=vector` in benches/throughput.sh).
+//! tungstenite copies every payload it sends into its write buffer, and where the two
+//! buffers lie is an accident of the heap. On the AMD EPYC host of docs/PERFORMANCE.md,
+//! glibc 2.36's copy is 30 to 60 times slower when the destination is 4 to 28 bytes
+//! ahead (the distances tried are multiples of 4). The measurement is in
+//! docs/PERFORMANCE.md ("Forty-one rounds"), and the workaround in docs/DEPLOY.md.
+//! benches/throughput.sh prints the last line, so that a reader can tell a host with the
+//! cliff from one without.
 
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -24,7 +22,7 @@ const REPEAT: usize = 2000;
 /// page) ahead of the source: the best of five runs of [`REPEAT`] copies.
 fn time_copy(buffers: &mut (Vec<u8>, Vec<u8>), size: usize, ahead: usize) -> f64 {
     let (source, destination) = buffers;
-    // Both buffers start at a page boundary plus the same offset within the vector.
+    // Each slice starts two pages past the first page boundary of its vector.
     let base = |v: &Vec<u8>| (PAGE - v.as_ptr() as usize % PAGE) % PAGE;
     let from = base(source) + 2 * PAGE;
     let to = base(destination) + 2 * PAGE + ahead;
@@ -55,11 +53,15 @@ fn main() -> ExitCode {
         }
     }
     let mut buffers = (vec![1u8; size + 4 * PAGE], vec![2u8; size + 4 * PAGE]);
-    let aligned = time_copy(&mut buffers, size, 0);
-    let mut worst = (0, aligned);
+    time_copy(&mut buffers, size, 0); // warm-up: caches, page tables, the CPU's clock
+    let mut aligned = f64::NAN;
+    let mut worst = (0, 0.0);
     println!("{size}-byte copy, destination ahead of the source by (mod 4096): ns per copy");
     for ahead in (0..=64).step_by(4).chain([96, 128, 512, 2048, 4092]) {
         let ns = time_copy(&mut buffers, size, ahead);
+        if ahead == 0 {
+            aligned = ns;
+        }
         if ns > worst.1 {
             worst = (ahead, ns);
         }
