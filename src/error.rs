@@ -261,12 +261,12 @@ impl HandshakeError {
         headers
     }
 
-    /// For a refused version, the `Sec-WebSocket-Version` value naming the supported ones.
-    pub(crate) fn supported_versions(&self) -> Option<HeaderValue> {
+    /// For a refused version, the versions its `Sec-WebSocket-Version` names.
+    pub(crate) fn supported_versions(&self) -> Option<SupportedVersions> {
         match self {
             Self::MissingVersion { supported }
             | Self::DuplicateVersion { supported }
-            | Self::UnsupportedVersion { supported } => Some(supported.header_value()),
+            | Self::UnsupportedVersion { supported } => Some(*supported),
             _ => None,
         }
     }
@@ -274,7 +274,7 @@ impl HandshakeError {
     fn write_headers(&self, headers: &mut HeaderMap) {
         if let Some(versions) = self.supported_versions() {
             offer_upgrade(headers);
-            headers.insert(SEC_WEBSOCKET_VERSION, versions);
+            headers.insert(SEC_WEBSOCKET_VERSION, versions.header_value());
         }
     }
 
@@ -300,6 +300,16 @@ pub(crate) fn offer_upgrade(headers: &mut HeaderMap) {
     if !contains_token(headers.get_all(CONNECTION), UPGRADE_TOKEN) {
         headers.append(CONNECTION, HeaderValue::from_static("upgrade"));
     }
+}
+
+/// Asserts what RFC 6455 §4.4 and RFC 9110 §15.5.22 ask of a version refusal over
+/// HTTP/1.1: a 426 offering the upgrade and naming `versions`.
+#[cfg(test)]
+pub(crate) fn assert_offers_upgrade(response: &Response, versions: &str) {
+    assert_eq!(response.status(), StatusCode::UPGRADE_REQUIRED);
+    assert_eq!(response.headers()[UPGRADE], "websocket");
+    assert_eq!(response.headers()[CONNECTION], "upgrade");
+    assert_eq!(response.headers()[SEC_WEBSOCKET_VERSION], versions);
 }
 
 /// The message and the clause: the default body.
@@ -337,11 +347,7 @@ mod tests {
             HandshakeError::DuplicateVersion { supported },
             HandshakeError::UnsupportedVersion { supported },
         ] {
-            let response = error.into_response();
-            assert_eq!(response.status(), StatusCode::UPGRADE_REQUIRED);
-            assert_eq!(response.headers()[UPGRADE], "websocket");
-            assert_eq!(response.headers()[CONNECTION], "upgrade");
-            assert_eq!(response.headers()[SEC_WEBSOCKET_VERSION], "13, 8");
+            assert_offers_upgrade(&error.into_response(), "13, 8");
         }
     }
 

@@ -229,3 +229,28 @@ fn a_deflate_handshake_allocates_only_for_what_was_agreed() {
     // `Negotiated` and what the policy builds for the agreement.
     assert_eq!(own, 8);
 }
+
+/// A refused version (426): the `Sec-WebSocket-Version` value naming a set other than
+/// RFC 6455's own is formatted once, by the error's response, and not again to check the
+/// hook's answer for it.
+#[test]
+fn a_version_refusal_names_the_versions_once() {
+    let offer_8 = || {
+        let mut request = chrome_handshake();
+        request
+            .headers_mut()
+            .insert("sec-websocket-version", HeaderValue::from_static("8"));
+        request
+    };
+    let mut layered = WebSocketLayer::new()
+        .versions(axum_ws_handshake::policy::SupportedVersions::new([13, 7]))
+        .layer(accepting());
+    let own = allocations(&mut layered, offer_8());
+    println!("version 8 refused, versions 13 and 7 named: {own} allocations");
+    // 11 when it was formatted twice: once more, before the hook ran, to check its
+    // answer for it.
+    assert_eq!(own, 7);
+    let response = ready(layered.call(offer_8())).unwrap();
+    assert_eq!(response.status(), StatusCode::UPGRADE_REQUIRED);
+    assert_eq!(response.headers()["sec-websocket-version"], "13, 7");
+}
