@@ -14,14 +14,14 @@ use http_body::Body as _;
 use crate::HandshakeError;
 use crate::read::Attempt;
 use crate::read::list::{Lines, ListElements};
-use crate::trace::{self, Seen};
+use crate::trace::{self, LoggedRequest};
 
 /// What the answer to an accepted attempt must agree with.
 #[derive(Debug)]
-pub(crate) struct Expected {
+pub(crate) struct Agreement {
     attempt: Attempt,
     protocol: Protocol,
-    seen: Seen,
+    logged: LoggedRequest,
 }
 
 /// The subprotocol rule for the answer (RFC 6455 §4.2.2 /subprotocol/).
@@ -38,14 +38,14 @@ enum Protocol {
     NotOffered,
 }
 
-impl Expected {
+impl Agreement {
     /// For an attempt the layer accepted with `chosen`, the client having offered the
     /// subprotocols in `offers`.
     pub(crate) fn new(
         attempt: Attempt,
         chosen: Option<&HeaderValue>,
         offers: Lines<'_>,
-        seen: Seen,
+        logged: LoggedRequest,
     ) -> Self {
         let protocol = match chosen {
             Some(chosen) => Protocol::Chosen(chosen.clone()),
@@ -58,7 +58,7 @@ impl Expected {
         Self {
             attempt,
             protocol,
-            seen,
+            logged,
         }
     }
 
@@ -83,7 +83,7 @@ impl Expected {
             // The request is gone, so the error hook, which is given the request, is not
             // called (docs/DECISIONS.md).
             Err(error) => {
-                trace::answered(&error, &self.seen);
+                trace::answered(&error, &self.logged);
                 error.into_response()
             }
         }

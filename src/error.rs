@@ -89,7 +89,7 @@ pub enum HandshakeError {
 }
 
 /// What the status table says of one variant.
-struct Facts {
+struct Row {
     status: StatusCode,
     name: &'static str,
     clause: &'static str,
@@ -99,9 +99,9 @@ struct Facts {
 }
 
 /// One row of the table: status, stable name, the RFC clause, the message.
-macro_rules! facts {
+macro_rules! row {
     ($status:ident, $name:literal, $clause:literal, $message:literal) => {
-        &Facts {
+        &Row {
             status: StatusCode::$status,
             name: $name,
             clause: $clause,
@@ -113,117 +113,117 @@ macro_rules! facts {
 
 impl HandshakeError {
     /// The status table: every fact of every variant, in one place.
-    fn facts(&self) -> &'static Facts {
+    fn row(&self) -> &'static Row {
         match self {
-            Self::MissingHost => facts!(
+            Self::MissingHost => row!(
                 BAD_REQUEST,
                 "missing_host",
                 "RFC 6455 §4.2.1 item 2",
                 "WebSocket handshake refused: the Host header is missing"
             ),
-            Self::DuplicateHost => facts!(
+            Self::DuplicateHost => row!(
                 BAD_REQUEST,
                 "duplicate_host",
                 "RFC 9112 §3.2",
                 "WebSocket handshake refused: more than one Host header"
             ),
-            Self::InvalidHost => facts!(
+            Self::InvalidHost => row!(
                 BAD_REQUEST,
                 "invalid_host",
                 "RFC 9112 §3.2",
                 "WebSocket handshake refused: the Host header is not a valid host[:port]"
             ),
-            Self::ConnectionNotUpgrade => facts!(
+            Self::ConnectionNotUpgrade => row!(
                 BAD_REQUEST,
                 "connection_not_upgrade",
                 "RFC 6455 §4.2.1 item 4",
                 "WebSocket handshake refused: the Connection header must contain the token `upgrade`"
             ),
-            Self::MissingKey => facts!(
+            Self::MissingKey => row!(
                 BAD_REQUEST,
                 "missing_key",
                 "RFC 6455 §4.2.1 item 5",
                 "WebSocket handshake refused: Sec-WebSocket-Key is missing"
             ),
-            Self::DuplicateKey => facts!(
+            Self::DuplicateKey => row!(
                 BAD_REQUEST,
                 "duplicate_key",
                 "RFC 6455 §11.3.1",
                 "WebSocket handshake refused: more than one Sec-WebSocket-Key"
             ),
-            Self::InvalidKey => facts!(
+            Self::InvalidKey => row!(
                 BAD_REQUEST,
                 "invalid_key",
                 "RFC 6455 §4.2.1 item 5",
                 "WebSocket handshake refused: Sec-WebSocket-Key must be 16 bytes in padded base64"
             ),
-            Self::DuplicateOrigin => facts!(
+            Self::DuplicateOrigin => row!(
                 BAD_REQUEST,
                 "duplicate_origin",
                 "RFC 6454 §7.3",
                 "WebSocket handshake refused: more than one Origin header"
             ),
-            Self::InvalidProtocolHeader => facts!(
+            Self::InvalidProtocolHeader => row!(
                 BAD_REQUEST,
                 "invalid_protocol_header",
                 "RFC 6455 §4.3",
                 "WebSocket handshake refused: Sec-WebSocket-Protocol must be a comma-separated list of tokens"
             ),
-            Self::InvalidExtensionsHeader => facts!(
+            Self::InvalidExtensionsHeader => row!(
                 BAD_REQUEST,
                 "invalid_extensions_header",
                 "RFC 6455 §9.1",
                 "WebSocket handshake refused: Sec-WebSocket-Extensions is malformed"
             ),
-            Self::NoMatchingSubprotocol => facts!(
+            Self::NoMatchingSubprotocol => row!(
                 BAD_REQUEST,
                 "no_matching_subprotocol",
                 "RFC 6455 §4.2.2 /subprotocol/",
                 "WebSocket handshake refused: none of the offered subprotocols is supported"
             ),
-            Self::OriginRefused => facts!(
+            Self::OriginRefused => row!(
                 FORBIDDEN,
                 "origin_refused",
                 "RFC 6455 §4.2.2 /origin/, §10.2",
                 "WebSocket handshake refused: this Origin is not allowed"
             ),
-            Self::MissingVersion { .. } => facts!(
+            Self::MissingVersion { .. } => row!(
                 UPGRADE_REQUIRED,
                 "missing_version",
                 "RFC 6455 §4.2.1 item 6, §4.4",
                 "WebSocket handshake refused: Sec-WebSocket-Version is missing (see the supported versions in Sec-WebSocket-Version)"
             ),
-            Self::DuplicateVersion { .. } => facts!(
+            Self::DuplicateVersion { .. } => row!(
                 UPGRADE_REQUIRED,
                 "duplicate_version",
                 "RFC 6455 §11.3.5, §4.4",
                 "WebSocket handshake refused: more than one Sec-WebSocket-Version"
             ),
-            Self::UnsupportedVersion { .. } => facts!(
+            Self::UnsupportedVersion { .. } => row!(
                 UPGRADE_REQUIRED,
                 "unsupported_version",
                 "RFC 6455 §4.2.2 /version/, §4.4",
                 "WebSocket handshake refused: unsupported Sec-WebSocket-Version (see the supported versions in Sec-WebSocket-Version)"
             ),
-            Self::ExtensionNotOffered => facts!(
+            Self::ExtensionNotOffered => row!(
                 INTERNAL_SERVER_ERROR,
                 "extension_not_offered",
                 "RFC 6455 §4.2.2 /extensions/",
                 "WebSocket handshake failed: the server's extension policy accepted an extension the client did not offer"
             ),
-            Self::ExtensionsConflict => facts!(
+            Self::ExtensionsConflict => row!(
                 INTERNAL_SERVER_ERROR,
                 "extensions_conflict",
                 "RFC 7692 §5",
                 "WebSocket handshake failed: the server's extension policy accepted two extensions that both use the RSV1 bit"
             ),
-            Self::NotWebSocketResource => facts!(
+            Self::NotWebSocketResource => row!(
                 NOT_FOUND,
                 "not_websocket_resource",
                 "RFC 6455 §4.2.2 step 4 /resource name/",
                 "WebSocket handshake refused: there is no WebSocket at this path"
             ),
-            Self::HandlerSubprotocolMismatch => facts!(
+            Self::HandlerSubprotocolMismatch => row!(
                 INTERNAL_SERVER_ERROR,
                 "handler_subprotocol_mismatch",
                 "RFC 6455 §4.2.2 /subprotocol/",
@@ -234,22 +234,22 @@ impl HandshakeError {
 
     /// The status code of the response.
     pub fn status(&self) -> StatusCode {
-        self.facts().status
+        self.row().status
     }
 
     /// A stable snake_case name (`origin_refused`), for logs and metrics.
     pub fn name(&self) -> &'static str {
-        self.facts().name
+        self.row().name
     }
 
     /// The RFC clause the refusal enforces, e.g. `RFC 6455 §4.2.1 item 5`.
     pub fn clause(&self) -> &'static str {
-        self.facts().clause
+        self.row().clause
     }
 
     /// A short sentence naming what was wrong.
     pub fn message(&self) -> &'static str {
-        self.facts().message
+        self.row().message
     }
 
     /// The headers the response must carry besides `Content-Type`: on a 426,
@@ -315,7 +315,7 @@ pub(crate) fn assert_offers_upgrade(response: &Response, versions: &str) {
 /// The message and the clause: the default body.
 impl fmt::Display for HandshakeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.facts().body)
+        f.write_str(self.row().body)
     }
 }
 
@@ -323,7 +323,7 @@ impl std::error::Error for HandshakeError {}
 
 impl IntoResponse for HandshakeError {
     fn into_response(self) -> Response {
-        let mut response = Response::new(Body::from(self.facts().body));
+        let mut response = Response::new(Body::from(self.row().body));
         *response.status_mut() = self.status();
         let headers = response.headers_mut();
         headers.insert(

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tower_layer::Layer;
 
-use crate::negotiate::Config;
+use crate::config::Config;
 use crate::on_error::{DefaultErrorHandler, ErrorHandler};
 use crate::policy::{
     ExtensionPolicy, NoExtensions, OriginPolicy, SameOrigin, ServerPreference, SubprotocolPolicy,

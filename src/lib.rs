@@ -71,7 +71,7 @@ pub mod deflate;
 mod error;
 mod extract;
 mod layer;
-mod negotiate;
+mod config;
 mod negotiated;
 mod on_error;
 pub mod policy;
@@ -134,7 +134,7 @@ pub mod __private_fuzz {
         lines: &[&[u8]],
     ) -> Option<Vec<(String, Vec<(String, Option<String>)>)>> {
         let map = headers(SEC_WEBSOCKET_EXTENSIONS, lines);
-        if !crate::read::extensions::is_valid(map.get_all(SEC_WEBSOCKET_EXTENSIONS)) {
+        if !crate::read::extension_offers::is_valid(map.get_all(SEC_WEBSOCKET_EXTENSIONS)) {
             return None;
         }
         let offers = crate::policy::ExtensionOffers::new(&map, &SEC_WEBSOCKET_EXTENSIONS);

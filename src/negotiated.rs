@@ -5,7 +5,7 @@ use std::fmt;
 
 use http::{HeaderMap, HeaderValue};
 
-use crate::policy::AcceptedExtensions;
+use crate::policy::AgreedExtensions;
 use crate::read::key::AcceptKey;
 
 /// The outcome of a valid handshake: put into the request's extensions by the layer,
@@ -38,7 +38,7 @@ pub struct Negotiated {
     pub(crate) accept: Option<AcceptKey>,
     pub(crate) version: u8,
     pub(crate) protocol: Option<HeaderValue>,
-    pub(crate) extensions: AcceptedExtensions,
+    pub(crate) extensions: AgreedExtensions,
     pub(crate) origin: Option<KeptOrigin>,
 }
 
@@ -49,7 +49,7 @@ impl Negotiated {
     }
 
     /// The extensions agreed on (none unless an [`ExtensionPolicy`](crate::policy::ExtensionPolicy) accepted some).
-    pub fn extensions(&self) -> &AcceptedExtensions {
+    pub fn extensions(&self) -> &AgreedExtensions {
         &self.extensions
     }
 

@@ -11,8 +11,8 @@ use http::Request;
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
-use crate::answer::Expected;
-use crate::negotiate::Config;
+use crate::answer::Agreement;
+use crate::config::Config;
 use crate::on_error::{self, ErrorHandler};
 use crate::policy::{ExtensionPolicy, OriginPolicy, SubprotocolPolicy};
 use crate::read::upgrade_attempt;
@@ -75,10 +75,10 @@ where
         };
         let (mut parts, body) = request.into_parts();
         match self.config.negotiate(&parts, attempt) {
-            Ok((negotiated, expected)) => {
+            Ok((negotiated, agreement)) => {
                 parts.extensions.insert(negotiated);
                 let future = self.inner.call(Request::from_parts(parts, body));
-                ResponseFuture::accepted(future, expected)
+                ResponseFuture::accepted(future, agreement)
             }
             Err(error) => {
                 trace::refused(&error, &parts);
@@ -101,7 +101,7 @@ pin_project! {
     #[project = KindProj]
     enum Kind<F> {
         Inner { #[pin] future: F },
-        Accepted { #[pin] future: F, expected: Option<Expected> },
+        Accepted { #[pin] future: F, agreement: Option<Agreement> },
         Refused { response: Option<Response> },
     }
 }
@@ -113,11 +113,11 @@ impl<F> ResponseFuture<F> {
         }
     }
 
-    fn accepted(future: F, expected: Expected) -> Self {
+    fn accepted(future: F, agreement: Agreement) -> Self {
         Self {
             kind: Kind::Accepted {
                 future,
-                expected: Some(expected),
+                agreement: Some(agreement),
             },
         }
     }
@@ -140,12 +140,12 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().kind.project() {
             KindProj::Inner { future } => future.poll(cx),
-            KindProj::Accepted { future, expected } => {
+            KindProj::Accepted { future, agreement } => {
                 let response = std::task::ready!(future.poll(cx))?;
-                let expected = expected
+                let agreement = agreement
                     .take()
                     .expect("ResponseFuture polled after completion");
-                Poll::Ready(Ok(expected.check(response)))
+                Poll::Ready(Ok(agreement.check(response)))
             }
             KindProj::Refused { response } => Poll::Ready(Ok(response
                 .take()

@@ -47,19 +47,19 @@ pub(crate) fn refused(error: &HandshakeError, request: &Parts) {
 /// An accepted handshake, handed to the handler: the event, and what the events of
 /// [`answered`] will need. One level check when nothing listens.
 #[inline(always)]
-pub(crate) fn accepted(negotiated: &Negotiated, request: &Parts) -> Seen {
+pub(crate) fn accepted(negotiated: &Negotiated, request: &Parts) -> LoggedRequest {
     #[cfg(feature = "tracing")]
     if tracing::level_enabled!(tracing::Level::DEBUG) {
-        return accepted_and_seen(negotiated, request);
+        return accepted_and_logged(negotiated, request);
     }
     let _ = (negotiated, request);
-    Seen::default()
+    LoggedRequest::default()
 }
 
 #[cfg(feature = "tracing")]
 #[cold]
 #[inline(never)]
-fn accepted_and_seen(negotiated: &Negotiated, request: &Parts) -> Seen {
+fn accepted_and_logged(negotiated: &Negotiated, request: &Parts) -> LoggedRequest {
     tracing::event!(
         target: "axum_ws_handshake",
         tracing::Level::TRACE,
@@ -76,7 +76,7 @@ fn accepted_and_seen(negotiated: &Negotiated, request: &Parts) -> Seen {
     // Not at WARN, the level of the rarer 500: a server logging at `info` would copy
     // the request target for every handshake. That 500 names its path when DEBUG is on.
     let enabled = tracing::enabled!(target: "axum_ws_handshake", tracing::Level::DEBUG);
-    Seen {
+    LoggedRequest {
         request: enabled.then(|| Box::new((request.method.clone(), request.uri.clone()))),
     }
 }
@@ -85,27 +85,27 @@ fn accepted_and_seen(negotiated: &Negotiated, request: &Parts) -> Seen {
 /// DEBUG events of this crate are enabled (`None` otherwise: nothing is copied). Boxed:
 /// it rides in every accepted attempt's response future.
 #[derive(Debug, Default)]
-pub(crate) struct Seen {
+pub(crate) struct LoggedRequest {
     #[cfg(feature = "tracing")]
     request: Option<Box<(Method, Uri)>>,
 }
 
 /// A handler's answer that the layer replaced (a 404, or a 500 for a subprotocol
 /// mismatch).
-pub(crate) fn answered(error: &HandshakeError, seen: &Seen) {
+pub(crate) fn answered(error: &HandshakeError, logged: &LoggedRequest) {
     #[cfg(feature = "tracing")]
     if enabled(error.status()) {
         Refusal {
             status: error.status(),
             reason: error.name(),
-            request: seen.request.as_deref().map(|(method, uri)| (method, uri)),
+            request: logged.request.as_deref().map(|(method, uri)| (method, uri)),
             origin: None,
             version: None,
         }
         .log();
     }
     #[cfg(not(feature = "tracing"))]
-    let _ = (error, seen);
+    let _ = (error, logged);
 }
 
 /// A refusal by an extractor or a codec hand-off, with its status and stable name.

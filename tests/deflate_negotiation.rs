@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 use axum::response::Response;
 use axum::routing::any;
 use axum_ws_handshake::deflate::{DeflateParams, PerMessageDeflate};
-use axum_ws_handshake::policy::{AcceptedExtensions, ExtensionOffers, ExtensionPolicy};
+use axum_ws_handshake::policy::{AgreedExtensions, ExtensionOffers, ExtensionPolicy};
 use axum_ws_handshake::{WebSocket, WebSocketLayer, WebSocketUpgrade};
 use common::deflate::{echo, handshake};
 use common::serve;
@@ -422,15 +422,15 @@ async fn on_deflate_websocket_refuses_an_extension_it_does_not_implement_with_50
     /// Accepts `x-foo`, which no codec here implements.
     struct Foo;
     impl ExtensionPolicy for Foo {
-        fn negotiate(&self, _offers: ExtensionOffers<'_>, _request: &Parts) -> AcceptedExtensions {
-            AcceptedExtensions::new(HeaderValue::from_static("x-foo"))
+        fn select(&self, _offers: ExtensionOffers<'_>, _request: &Parts) -> AgreedExtensions {
+            AgreedExtensions::new(HeaderValue::from_static("x-foo"))
         }
     }
     /// Writes a permessage-deflate header by hand, without parameters for the codec.
     struct HandWritten;
     impl ExtensionPolicy for HandWritten {
-        fn negotiate(&self, _offers: ExtensionOffers<'_>, _request: &Parts) -> AcceptedExtensions {
-            AcceptedExtensions::new(HeaderValue::from_static(
+        fn select(&self, _offers: ExtensionOffers<'_>, _request: &Parts) -> AgreedExtensions {
+            AgreedExtensions::new(HeaderValue::from_static(
                 "permessage-deflate; server_no_context_takeover",
             ))
         }

@@ -13,8 +13,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum_ws_handshake::policy::{
-    AcceptedExtensions, AllowedOrigins, AnyOrigin, ClientPreference, ExtensionOffers,
-    ExtensionPolicy, Required, ServerPreference, SubprotocolPolicy, Subprotocols,
+    AgreedExtensions, AllowedOrigins, AnyOrigin, ClientPreference, ExtensionOffers,
+    ExtensionPolicy, Required, ServerPreference, SubprotocolPolicy, SubprotocolOffers,
 };
 use axum_ws_handshake::{
     ErrorHandler, HandshakeError, WebSocketLayer, WebSocketUpgrade, WebSocketUpgradeRejection,
@@ -269,7 +269,7 @@ async fn rfc6455_10_2_closure_origin_policy_sees_origin_and_request() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Subprotocols
+// SubprotocolOffers
 // ---------------------------------------------------------------------------------------
 
 #[tokio::test]
@@ -338,7 +338,7 @@ struct ChoosesUnoffered {
 }
 
 impl SubprotocolPolicy for ChoosesUnoffered {
-    fn select<'a>(&self, _offers: Subprotocols<'a>) -> Option<&'a str> {
+    fn select<'a>(&self, _offers: SubprotocolOffers<'a>) -> Option<&'a str> {
         Some("not-offered")
     }
 
@@ -694,9 +694,9 @@ struct XTestParams {
 struct AcceptXTest;
 
 impl ExtensionPolicy for AcceptXTest {
-    fn negotiate(&self, mut offers: ExtensionOffers<'_>, _request: &Parts) -> AcceptedExtensions {
+    fn select(&self, mut offers: ExtensionOffers<'_>, _request: &Parts) -> AgreedExtensions {
         let Some(offer) = offers.find(|offer| offer.name() == "x-test") else {
-            return AcceptedExtensions::none();
+            return AgreedExtensions::none();
         };
         let level = offer
             .params()
@@ -704,7 +704,7 @@ impl ExtensionPolicy for AcceptXTest {
             .and_then(|param| param.value())
             .map_or("1".to_owned(), |value| value.into_owned());
         let header = HeaderValue::from_str(&format!("x-test; level={level}")).unwrap();
-        AcceptedExtensions::new(header).with_params(XTestParams { level })
+        AgreedExtensions::new(header).with_params(XTestParams { level })
     }
 }
 
@@ -713,8 +713,8 @@ impl ExtensionPolicy for AcceptXTest {
 struct AcceptAnyway(&'static str);
 
 impl ExtensionPolicy for AcceptAnyway {
-    fn negotiate(&self, _offers: ExtensionOffers<'_>, _request: &Parts) -> AcceptedExtensions {
-        AcceptedExtensions::new(HeaderValue::from_static(self.0))
+    fn select(&self, _offers: ExtensionOffers<'_>, _request: &Parts) -> AgreedExtensions {
+        AgreedExtensions::new(HeaderValue::from_static(self.0))
     }
 }
 

@@ -11,7 +11,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::response::Response;
 use axum::routing::{any, get};
-use axum_ws_handshake::policy::{AcceptedExtensions, ExtensionOffers, ExtensionPolicy};
+use axum_ws_handshake::policy::{AgreedExtensions, ExtensionOffers, ExtensionPolicy};
 use axum_ws_handshake::{WebSocketLayer, WebSocketUpgrade};
 use http::request::Parts;
 use http::{HeaderValue, Request, StatusCode};
@@ -221,8 +221,8 @@ async fn server_bugs_are_warnings() {
     /// Accepts an extension nobody offered.
     struct Unoffered;
     impl ExtensionPolicy for Unoffered {
-        fn negotiate(&self, _: ExtensionOffers<'_>, _: &Parts) -> AcceptedExtensions {
-            AcceptedExtensions::new(HeaderValue::from_static("x-unoffered"))
+        fn select(&self, _: ExtensionOffers<'_>, _: &Parts) -> AgreedExtensions {
+            AgreedExtensions::new(HeaderValue::from_static("x-unoffered"))
         }
     }
     let app = Router::new()

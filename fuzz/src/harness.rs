@@ -15,9 +15,9 @@ use axum::body::Body;
 use axum::response::Response;
 use axum_ws_handshake::deflate::PerMessageDeflate;
 use axum_ws_handshake::policy::{
-    AcceptedExtensions, AllowedOrigins, AnyOrigin, ClientPreference, ExtensionOffers,
+    AgreedExtensions, AllowedOrigins, AnyOrigin, ClientPreference, ExtensionOffers,
     ExtensionPolicy, ForwardedSameOrigin, OriginPolicy, SameOrigin, ServerPreference,
-    SubprotocolPolicy, Subprotocols,
+    SubprotocolPolicy, SubprotocolOffers,
 };
 use axum_ws_handshake::{Negotiated, WebSocketLayer};
 use http::header::{CONNECTION, SEC_WEBSOCKET_PROTOCOL, SEC_WEBSOCKET_VERSION, UPGRADE};
@@ -80,7 +80,7 @@ impl Spec {
 struct DynProtocols(Box<dyn SubprotocolPolicy>);
 
 impl SubprotocolPolicy for DynProtocols {
-    fn select<'a>(&self, offers: Subprotocols<'a>) -> Option<&'a str> {
+    fn select<'a>(&self, offers: SubprotocolOffers<'a>) -> Option<&'a str> {
         self.0.select(offers)
     }
 
@@ -93,24 +93,24 @@ impl SubprotocolPolicy for DynProtocols {
 struct ModelExtensions(Extensions);
 
 impl ExtensionPolicy for ModelExtensions {
-    fn negotiate(&self, mut offers: ExtensionOffers<'_>, _request: &Parts) -> AcceptedExtensions {
+    fn select(&self, mut offers: ExtensionOffers<'_>, _request: &Parts) -> AgreedExtensions {
         match self.0 {
-            Extensions::None => AcceptedExtensions::none(),
+            Extensions::None => AgreedExtensions::none(),
             Extensions::First => match offers.next() {
-                Some(offer) => AcceptedExtensions::new(
+                Some(offer) => AgreedExtensions::new(
                     HeaderValue::from_str(offer.name()).expect("a token is a header value"),
                 ),
-                None => AcceptedExtensions::none(),
+                None => AgreedExtensions::none(),
             },
             Extensions::Unoffered => {
-                AcceptedExtensions::new(HeaderValue::from_static(model::UNOFFERED))
+                AgreedExtensions::new(HeaderValue::from_static(model::UNOFFERED))
             }
             Extensions::Deflate(config) => PerMessageDeflate::new()
                 .server_max_window_bits(config.server_bits)
                 .client_max_window_bits(config.client_cap)
                 .server_no_context_takeover(config.insist)
                 .client_no_context_takeover(config.insist)
-                .negotiate(offers, _request),
+                .select(offers, _request),
         }
     }
 }
@@ -274,7 +274,7 @@ pub fn observe(spec: &Spec) -> (Outcome, String) {
             let outcome = match parts.extensions.get::<Negotiated>() {
                 None => Outcome::PassThrough,
                 Some(negotiated) => Outcome::Accepted {
-                    accept: negotiated.accept().map(str::to_owned),
+                    accept: negotiated.sec_websocket_accept().map(str::to_owned),
                     version: negotiated.version(),
                     protocol: negotiated.protocol().map(str::to_owned),
                     extensions: negotiated

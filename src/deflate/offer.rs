@@ -50,7 +50,7 @@ impl Offer {
         for param in offer.params() {
             // Compared without regard to case, like the extension's name (by the layer)
             // and like parameter names elsewhere in HTTP (RFC 9110 §5.6.6).
-            let known = Known::of(param.name()).ok_or(Decline::UnknownParameter)?;
+            let known = DeflateParam::of(param.name()).ok_or(Decline::UnknownParameter)?;
             if std::mem::replace(&mut seen[known as usize], true) {
                 return Err(Decline::DuplicateParameter);
             }
@@ -58,20 +58,20 @@ impl Offer {
             let value = value.as_deref();
             match known {
                 // §7.1.1.1 and §7.1.1.2: these parameters have no value.
-                Known::ServerNoContextTakeover | Known::ClientNoContextTakeover
+                DeflateParam::ServerNoContextTakeover | DeflateParam::ClientNoContextTakeover
                     if value.is_some() =>
                 {
                     return Err(Decline::InvalidValue);
                 }
-                Known::ServerNoContextTakeover => read.server_no_context_takeover = true,
-                Known::ClientNoContextTakeover => read.client_no_context_takeover = true,
+                DeflateParam::ServerNoContextTakeover => read.server_no_context_takeover = true,
+                DeflateParam::ClientNoContextTakeover => read.client_no_context_takeover = true,
                 // §7.1.2.1: this parameter has a value, 8 to 15.
-                Known::ServerMaxWindowBits => {
+                DeflateParam::ServerMaxWindowBits => {
                     let bits = value.and_then(window_bits).ok_or(Decline::InvalidValue)?;
                     read.server_max_window_bits = Some(bits);
                 }
                 // §7.1.2.2: this parameter may have no value; if it has one, 8 to 15.
-                Known::ClientMaxWindowBits => {
+                DeflateParam::ClientMaxWindowBits => {
                     let bits = match value {
                         None => None,
                         Some(value) => Some(window_bits(value).ok_or(Decline::InvalidValue)?),
@@ -86,14 +86,14 @@ impl Offer {
 
 /// The parameters RFC 7692 §7.1 defines for an offer.
 #[derive(Clone, Copy)]
-enum Known {
+enum DeflateParam {
     ServerNoContextTakeover = 0,
     ClientNoContextTakeover = 1,
     ServerMaxWindowBits = 2,
     ClientMaxWindowBits = 3,
 }
 
-impl Known {
+impl DeflateParam {
     fn of(name: &str) -> Option<Self> {
         [
             ("server_no_context_takeover", Self::ServerNoContextTakeover),

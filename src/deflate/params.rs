@@ -19,7 +19,7 @@ pub(crate) const MIN_WINDOW_BITS: u8 = 8;
 /// how this server compresses.
 ///
 /// Made by [`PerMessageDeflate`](super::PerMessageDeflate) and attached to the handshake's
-/// [`AcceptedExtensions`](crate::policy::AcceptedExtensions), where
+/// [`AgreedExtensions`](crate::policy::AgreedExtensions), where
 /// [`WebSocketUpgrade::on_deflate_websocket`](crate::WebSocketUpgrade::on_deflate_websocket)
 /// finds it. Read it from a handler with
 /// `ws.negotiated().extensions().params::<DeflateParams>()`.

@@ -5,7 +5,7 @@ use http::request::Parts;
 
 use super::offer::{Decline, Offer};
 use super::params::{DeflateParams, MAX_WINDOW_BITS, MIN_WINDOW_BITS};
-use crate::policy::{AcceptedExtensions, ExtensionOffer, ExtensionOffers, ExtensionPolicy};
+use crate::policy::{AgreedExtensions, ExtensionOffer, ExtensionOffers, ExtensionPolicy};
 
 /// Negotiates permessage-deflate (RFC 7692) within the server's limits.
 ///
@@ -151,7 +151,7 @@ impl PerMessageDeflate {
     /// The parameters this policy agrees to for one offer, or `None` when it declines
     /// it: another extension, or a permessage-deflate offer with an unknown, repeated or
     /// invalid parameter, or one the server's limits cannot meet.
-    pub fn negotiate_offer(&self, offer: &ExtensionOffer<'_>) -> Option<DeflateParams> {
+    pub fn select_offer(&self, offer: &ExtensionOffer<'_>) -> Option<DeflateParams> {
         self.accept(offer).ok()
     }
 
@@ -202,12 +202,12 @@ impl ExtensionPolicy for PerMessageDeflate {
     /// order of elements is important as it specifies the client's preference. [...] It
     /// is recommended that a server accepts PMCEs with higher preference if the server
     /// supports them."
-    fn negotiate(&self, offers: ExtensionOffers<'_>, _request: &Parts) -> AcceptedExtensions {
+    fn select(&self, offers: ExtensionOffers<'_>, _request: &Parts) -> AgreedExtensions {
         offers
-            .filter_map(|offer| self.negotiate_offer(&offer))
+            .filter_map(|offer| self.select_offer(&offer))
             .next()
-            .map_or_else(AcceptedExtensions::none, |params| {
-                AcceptedExtensions::new(params.header_value()).with_params(params)
+            .map_or_else(AgreedExtensions::none, |params| {
+                AgreedExtensions::new(params.header_value()).with_params(params)
             })
     }
 }

@@ -4,9 +4,9 @@ use http::HeaderValue;
 use http::request::Parts;
 
 use crate::HandshakeError;
-use crate::read::extensions;
+use crate::read::extension_offers;
 
-pub use crate::read::extensions::{
+pub use crate::read::extension_offers::{
     ExtensionOffer, ExtensionOffers, ExtensionParam, ExtensionParams,
 };
 
@@ -14,7 +14,7 @@ pub use crate::read::extensions::{
 /// handshake really implements: an extension agreed on but not spoken breaks the
 /// connection on its first message.
 ///
-/// The policy returns [`AcceptedExtensions`]: the `Sec-WebSocket-Extensions` value of the
+/// The policy returns [`AgreedExtensions`]: the `Sec-WebSocket-Extensions` value of the
 /// response, and typed parameters for the codec. The layer checks that every accepted
 /// extension was offered (RFC 6455 §4.2.2: "Extensions not listed by the client MUST NOT
 /// be listed") and that at most one of them uses the RSV1 bit (RFC 7692 §5: every
@@ -28,21 +28,21 @@ pub use crate::read::extensions::{
 ///
 /// ```
 /// use axum_ws_handshake::WebSocketLayer;
-/// use axum_ws_handshake::policy::{AcceptedExtensions, ExtensionOffers, ExtensionPolicy};
+/// use axum_ws_handshake::policy::{AgreedExtensions, ExtensionOffers, ExtensionPolicy};
 /// use http::{HeaderValue, request::Parts};
 ///
 /// /// Accepts `x-timestamps` when it is offered without parameters.
 /// struct Timestamps;
 ///
 /// impl ExtensionPolicy for Timestamps {
-///     fn negotiate(&self, mut offers: ExtensionOffers<'_>, _: &Parts) -> AcceptedExtensions {
+///     fn select(&self, mut offers: ExtensionOffers<'_>, _: &Parts) -> AgreedExtensions {
 ///         let offered = offers.any(|offer| {
 ///             offer.name().eq_ignore_ascii_case("x-timestamps") && offer.params().next().is_none()
 ///         });
 ///         if offered {
-///             AcceptedExtensions::new(HeaderValue::from_static("x-timestamps"))
+///             AgreedExtensions::new(HeaderValue::from_static("x-timestamps"))
 ///         } else {
-///             AcceptedExtensions::none()
+///             AgreedExtensions::none()
 ///         }
 ///     }
 /// }
@@ -52,23 +52,23 @@ pub use crate::read::extensions::{
 pub trait ExtensionPolicy: Send + Sync + 'static {
     /// Chooses among `offers` (in the client's order of preference, already checked
     /// against the grammar of RFC 6455 §9.1).
-    fn negotiate(&self, offers: ExtensionOffers<'_>, request: &Parts) -> AcceptedExtensions;
+    fn select(&self, offers: ExtensionOffers<'_>, request: &Parts) -> AgreedExtensions;
 }
 
 /// The extension rule as the layer runs it (RFC 6455 §4.2.2 /extensions/, RFC 7692 §5):
 /// what the policy accepted, if it is an `extension-list` of extensions the client
 /// offered, with at most one of them on the RSV1 bit; anything else is the policy's bug,
 /// answered 500.
-pub(crate) fn accept<E: ExtensionPolicy>(
+pub(crate) fn apply<E: ExtensionPolicy>(
     policy: &E,
     offers: ExtensionOffers<'_>,
     request: &Parts,
-) -> Result<AcceptedExtensions, HandshakeError> {
-    let accepted = policy.negotiate(offers.clone(), request);
+) -> Result<AgreedExtensions, HandshakeError> {
+    let accepted = policy.select(offers.clone(), request);
     let Some(header) = accepted.header() else {
         return Ok(accepted);
     };
-    if !extensions::is_valid([header]) {
+    if !extension_offers::is_valid([header]) {
         return Err(HandshakeError::ExtensionNotOffered);
     }
     let mut on_rsv1 = 0;
@@ -143,8 +143,8 @@ mod tests {
 pub struct NoExtensions;
 
 impl ExtensionPolicy for NoExtensions {
-    fn negotiate(&self, _offers: ExtensionOffers<'_>, _request: &Parts) -> AcceptedExtensions {
-        AcceptedExtensions::none()
+    fn select(&self, _offers: ExtensionOffers<'_>, _request: &Parts) -> AgreedExtensions {
+        AgreedExtensions::none()
     }
 }
 
@@ -152,12 +152,12 @@ impl ExtensionPolicy for NoExtensions {
 /// and, for the codec, typed parameters (e.g. the negotiated window sizes of
 /// permessage-deflate) kept in a type map.
 #[derive(Debug, Clone, Default)]
-pub struct AcceptedExtensions {
+pub struct AgreedExtensions {
     header: Option<HeaderValue>,
     params: http::Extensions,
 }
 
-impl AcceptedExtensions {
+impl AgreedExtensions {
     /// No extension.
     #[must_use]
     pub fn none() -> Self {

@@ -9,7 +9,7 @@ pub mod subprotocol;
 pub mod version;
 
 pub use extensions::{
-    AcceptedExtensions, ExtensionOffer, ExtensionOffers, ExtensionParam, ExtensionParams,
+    AgreedExtensions, ExtensionOffer, ExtensionOffers, ExtensionParam, ExtensionParams,
     ExtensionPolicy, NoExtensions,
 };
 pub use origin::{
@@ -17,6 +17,6 @@ pub use origin::{
 };
 pub use subprotocol::{
     ClientPreference, InvalidSubprotocol, Required, ServerPreference, SubprotocolPolicy,
-    Subprotocols,
+    SubprotocolOffers,
 };
 pub use version::{NoVersions, SupportedVersions};

@@ -1,5 +1,6 @@
 //! Which subprotocol the connection speaks (RFC 6455 §4.2.2 /subprotocol/).
 
+use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
@@ -8,7 +9,7 @@ use http::header::HeaderValue;
 use crate::HandshakeError;
 use crate::read::token::is_token;
 
-pub use crate::read::subprotocols::Subprotocols;
+pub use crate::read::subprotocol_offers::SubprotocolOffers;
 
 /// Chooses one of the subprotocols the client offered, or none.
 ///
@@ -18,39 +19,52 @@ pub use crate::read::subprotocols::Subprotocols;
 /// browsers compare the server's answer.
 ///
 /// Implemented by [`ServerPreference`] (the default, with an empty list: never choose),
-/// [`ClientPreference`], [`Required`] and by closures `Fn(&str) -> bool`, which choose
-/// the client's first offer they accept:
-///
-/// ```
-/// use axum_ws_handshake::WebSocketLayer;
-///
-/// let layer = WebSocketLayer::new().subprotocol(|offer: &str| offer.starts_with("v2."));
-/// ```
+/// [`ClientPreference`], [`Required`], and by a closure through [`subprotocol_fn`].
 pub trait SubprotocolPolicy: Send + Sync + 'static {
     /// The chosen offer, or `None`.
-    fn select<'a>(&self, offers: Subprotocols<'a>) -> Option<&'a str>;
+    fn select<'a>(&self, offers: SubprotocolOffers<'a>) -> Option<&'a str>;
 
     /// Whether a handshake without a chosen subprotocol is refused with 400.
     fn is_required(&self) -> bool {
         false
     }
-
-    /// The chosen offer as the value of the response's `Sec-WebSocket-Protocol`.
-    ///
-    /// The default copies `chosen` into a new value. A policy that keeps its protocols
-    /// as ready header values can return a clone of the one chosen, which shares its
-    /// bytes instead of allocating. The layer uses the value only if it spells `chosen`.
-    fn header_value(&self, chosen: &str) -> Option<HeaderValue> {
-        HeaderValue::from_str(chosen).ok()
-    }
 }
 
-impl<F> SubprotocolPolicy for F
+/// A [`SubprotocolPolicy`] that chooses the client's first offer `accepts` returns `true`
+/// for, inferred without annotations:
+///
+/// ```
+/// use axum_ws_handshake::{WebSocketLayer, policy::subprotocol_fn};
+///
+/// let layer = WebSocketLayer::new().subprotocol(subprotocol_fn(|offer| offer.starts_with("v2.")));
+/// ```
+pub fn subprotocol_fn<F>(accepts: F) -> SubprotocolFn<F>
 where
     F: Fn(&str) -> bool + Send + Sync + 'static,
 {
-    fn select<'a>(&self, mut offers: Subprotocols<'a>) -> Option<&'a str> {
-        offers.find(|offer| self(offer))
+    SubprotocolFn { accepts }
+}
+
+/// The [`SubprotocolPolicy`] that [`subprotocol_fn`] makes.
+#[derive(Clone, Copy)]
+pub struct SubprotocolFn<F> {
+    accepts: F,
+}
+
+impl<F> SubprotocolPolicy for SubprotocolFn<F>
+where
+    F: Fn(&str) -> bool + Send + Sync + 'static,
+{
+    fn select<'a>(&self, mut offers: SubprotocolOffers<'a>) -> Option<&'a str> {
+        offers.find(|offer| (self.accepts)(offer))
+    }
+}
+
+impl<F> fmt::Debug for SubprotocolFn<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SubprotocolFn")
+            .field("accepts", &format_args!("{}", std::any::type_name::<F>()))
+            .finish()
     }
 }
 
@@ -58,23 +72,37 @@ where
 /// policy's choice if the client offered it, as the value of the response's
 /// `Sec-WebSocket-Protocol`; otherwise none, which is refused (400) if the policy
 /// [requires](SubprotocolPolicy::is_required) one.
-pub(crate) fn choose<P: SubprotocolPolicy>(
+pub(crate) fn apply<P: SubprotocolPolicy>(
     policy: &P,
-    offers: Subprotocols<'_>,
+    offers: SubprotocolOffers<'_>,
 ) -> Result<Option<HeaderValue>, HandshakeError> {
     let protocol = policy
         .select(offers.clone())
         .filter(|chosen| offers.contains(chosen))
-        .and_then(|chosen| {
-            policy
-                .header_value(chosen)
-                .filter(|value| value.as_bytes() == chosen.as_bytes())
-                .or_else(|| HeaderValue::from_str(chosen).ok())
-        });
+        .and_then(|chosen| shared_value(policy, chosen).or_else(|| HeaderValue::from_str(chosen).ok()));
     if protocol.is_none() && policy.is_required() {
         return Err(HandshakeError::NoMatchingSubprotocol);
     }
     Ok(protocol)
+}
+
+/// The chosen protocol as a header value that shares its bytes with the built-in policy's
+/// list, saving the copy that `HeaderValue::from_str` makes: a private shortcut, told
+/// apart by type.
+fn shared_value<P: SubprotocolPolicy>(policy: &P, chosen: &str) -> Option<HeaderValue> {
+    let policy = policy as &dyn Any;
+    let supported = if let Some(policy) = policy.downcast_ref::<ServerPreference>() {
+        &policy.supported
+    } else if let Some(policy) = policy.downcast_ref::<ClientPreference>() {
+        &policy.supported
+    } else if let Some(policy) = policy.downcast_ref::<Required<ServerPreference>>() {
+        &policy.0.supported
+    } else if let Some(policy) = policy.downcast_ref::<Required<ClientPreference>>() {
+        &policy.0.supported
+    } else {
+        return None;
+    };
+    supported.header_value(chosen)
 }
 
 /// The server's supported subprotocols, in a list that the server's preference orders
@@ -118,7 +146,6 @@ impl Supported {
             .iter()
             .find(|p| p.as_bytes() == chosen.as_bytes())
             .cloned()
-            .or_else(|| HeaderValue::from_str(chosen).ok())
     }
 }
 
@@ -193,16 +220,12 @@ pub struct ServerPreference {
 supported_constructors!(ServerPreference);
 
 impl SubprotocolPolicy for ServerPreference {
-    fn select<'a>(&self, offers: Subprotocols<'a>) -> Option<&'a str> {
+    fn select<'a>(&self, offers: SubprotocolOffers<'a>) -> Option<&'a str> {
         self.supported.protocols.iter().find_map(|supported| {
             offers
                 .clone()
                 .find(|o| supported.as_bytes() == o.as_bytes())
         })
-    }
-
-    fn header_value(&self, chosen: &str) -> Option<HeaderValue> {
-        self.supported.header_value(chosen)
     }
 }
 
@@ -215,12 +238,8 @@ pub struct ClientPreference {
 supported_constructors!(ClientPreference);
 
 impl SubprotocolPolicy for ClientPreference {
-    fn select<'a>(&self, mut offers: Subprotocols<'a>) -> Option<&'a str> {
+    fn select<'a>(&self, mut offers: SubprotocolOffers<'a>) -> Option<&'a str> {
         offers.find(|offer| self.supported.contains(offer))
-    }
-
-    fn header_value(&self, chosen: &str) -> Option<HeaderValue> {
-        self.supported.header_value(chosen)
     }
 }
 
@@ -231,16 +250,12 @@ impl SubprotocolPolicy for ClientPreference {
 pub struct Required<P>(pub P);
 
 impl<P: SubprotocolPolicy> SubprotocolPolicy for Required<P> {
-    fn select<'a>(&self, offers: Subprotocols<'a>) -> Option<&'a str> {
+    fn select<'a>(&self, offers: SubprotocolOffers<'a>) -> Option<&'a str> {
         self.0.select(offers)
     }
 
     fn is_required(&self) -> bool {
         true
-    }
-
-    fn header_value(&self, chosen: &str) -> Option<HeaderValue> {
-        self.0.header_value(chosen)
     }
 }
 
@@ -252,12 +267,12 @@ mod tests {
     use http::HeaderMap;
     use http::header::SEC_WEBSOCKET_PROTOCOL as HEADER;
 
-    fn with_offers(lines: &[&str], f: impl FnOnce(Subprotocols<'_>)) {
+    fn with_offers(lines: &[&str], f: impl FnOnce(SubprotocolOffers<'_>)) {
         let mut map = HeaderMap::new();
         for line in lines {
             map.append(HEADER, HeaderValue::from_str(line).unwrap());
         }
-        f(Subprotocols::from_lines(Lines::new(&map, &HEADER)));
+        f(SubprotocolOffers::from_lines(Lines::new(&map, &HEADER)));
     }
 
     #[test]
@@ -293,7 +308,7 @@ mod tests {
 
     #[test]
     fn closures_choose_the_first_accepted_offer() {
-        let policy = |offer: &str| offer.starts_with("v2");
+        let policy = subprotocol_fn(|offer| offer.starts_with("v2"));
         with_offers(&["v1, v2.a, v2.b"], |o| {
             assert_eq!(policy.select(o), Some("v2.a"))
         });
@@ -307,60 +322,49 @@ mod tests {
         assert!(ServerPreference::try_new([""]).is_err());
     }
 
-    /// A policy that chooses `choice` whatever was offered, written as `header`.
+    /// A policy that chooses `choice` whatever was offered.
     struct Broken {
         choice: &'static str,
-        header: &'static str,
         required: bool,
     }
 
     impl SubprotocolPolicy for Broken {
-        fn select<'a>(&self, _offers: Subprotocols<'a>) -> Option<&'a str> {
+        fn select<'a>(&self, _offers: SubprotocolOffers<'a>) -> Option<&'a str> {
             Some(self.choice)
         }
 
         fn is_required(&self) -> bool {
             self.required
         }
-
-        fn header_value(&self, _chosen: &str) -> Option<HeaderValue> {
-            Some(HeaderValue::from_static(self.header))
-        }
     }
 
     #[test]
-    fn rfc6455_4_2_2_choose_sends_only_an_offered_protocol_as_chosen() {
-        let broken = |choice, header, required| Broken {
-            choice,
-            header,
-            required,
-        };
+    fn rfc6455_4_2_2_apply_sends_only_an_offered_protocol_as_chosen() {
+        let broken = |choice, required| Broken { choice, required };
         with_offers(&["chat, v2"], |o| {
             assert_eq!(
-                choose(&broken("v2", "v2", false), o),
-                Ok(Some(HeaderValue::from_static("v2")))
-            )
-        });
-        // A header value that does not spell the choice is replaced by the choice.
-        with_offers(&["chat, v2"], |o| {
-            assert_eq!(
-                choose(&broken("v2", "evil", false), o),
+                apply(&broken("v2", false), o),
                 Ok(Some(HeaderValue::from_static("v2")))
             )
         });
         // A choice the client did not offer is dropped, or refused when required.
         with_offers(&["chat"], |o| {
-            assert_eq!(choose(&broken("v9", "v9", false), o), Ok(None))
+            assert_eq!(apply(&broken("v9", false), o), Ok(None))
         });
         with_offers(&["chat"], |o| {
             assert_eq!(
-                choose(&broken("v9", "v9", true), o),
+                apply(&broken("v9", true), o),
                 Err(HandshakeError::NoMatchingSubprotocol)
             )
         });
-        with_offers(&["chat"], |o| {
+        for policy in [ServerPreference::new(["chat"]).required()] {
+            with_offers(&["x, chat"], |o| {
+                assert_eq!(apply(&policy, o), Ok(Some(HeaderValue::from_static("chat"))))
+            });
+        }
+        with_offers(&["x, chat"], |o| {
             assert_eq!(
-                choose(&ServerPreference::new(["chat"]), o),
+                apply(&ClientPreference::new(["chat"]), o),
                 Ok(Some(HeaderValue::from_static("chat")))
             )
         });

@@ -74,18 +74,18 @@ impl SupportedVersions {
             .join(", ");
         HeaderValue::try_from(list).expect("digits, commas and spaces are a valid header value")
     }
+}
 
-    /// The version rule as the layer runs it (RFC 6455 §4.2.1 item 6, §4.4, §11.3.5):
-    /// the one `Sec-WebSocket-Version` line names a version of this set; missing,
-    /// repeated, malformed or unsupported is 426, listing the set.
-    pub(crate) fn judge(self, lines: &Lines<'_>) -> Result<u8, HandshakeError> {
-        match lines.at_most_one() {
-            Err(()) => Err(HandshakeError::DuplicateVersion { supported: self }),
-            Ok(None) => Err(HandshakeError::MissingVersion { supported: self }),
-            Ok(Some(value)) => version::parse(value.as_bytes())
-                .filter(|&v| self.contains(v))
-                .ok_or(HandshakeError::UnsupportedVersion { supported: self }),
-        }
+/// The version rule as the layer runs it (RFC 6455 §4.2.1 item 6, §4.4, §11.3.5): the
+/// one `Sec-WebSocket-Version` line names a version of `supported`; missing, repeated,
+/// malformed or unsupported is 426, listing the set.
+pub(crate) fn apply(supported: SupportedVersions, lines: &Lines<'_>) -> Result<u8, HandshakeError> {
+    match lines.at_most_one() {
+        Err(()) => Err(HandshakeError::DuplicateVersion { supported }),
+        Ok(None) => Err(HandshakeError::MissingVersion { supported }),
+        Ok(Some(value)) => version::parse(value.as_bytes())
+            .filter(|&v| supported.contains(v))
+            .ok_or(HandshakeError::UnsupportedVersion { supported }),
     }
 }
 
@@ -128,26 +128,26 @@ mod tests {
     #[test]
     fn rfc6455_4_4_one_supported_version_or_426() {
         let set = SupportedVersions::new([13, 8]);
-        let judge = |lines: &[&'static str]| {
+        let apply_to = |lines: &[&'static str]| {
             let mut map = http::HeaderMap::new();
             for line in lines {
                 map.append(SEC_WEBSOCKET_VERSION, HeaderValue::from_static(line));
             }
-            set.judge(&Lines::new(&map, &SEC_WEBSOCKET_VERSION))
+            apply(set, &Lines::new(&map, &SEC_WEBSOCKET_VERSION))
         };
-        assert_eq!(judge(&["13"]), Ok(13));
-        assert_eq!(judge(&["8"]), Ok(8));
+        assert_eq!(apply_to(&["13"]), Ok(13));
+        assert_eq!(apply_to(&["8"]), Ok(8));
         assert_eq!(
-            judge(&[]),
+            apply_to(&[]),
             Err(HandshakeError::MissingVersion { supported: set })
         );
         assert_eq!(
-            judge(&["13", "13"]),
+            apply_to(&["13", "13"]),
             Err(HandshakeError::DuplicateVersion { supported: set })
         );
         for bad in ["7", "013", "13, 8", ""] {
             assert_eq!(
-                judge(&[bad]),
+                apply_to(&[bad]),
                 Err(HandshakeError::UnsupportedVersion { supported: set }),
                 "{bad:?}"
             );

@@ -5,11 +5,10 @@ use http::HeaderValue;
 use http::request::Parts;
 
 use super::authority::is_authority;
-use super::headers::Found;
+use super::headers::HandshakeLines;
 use super::list::{Lines, UPGRADE_TOKEN, contains_token, trim_ows};
-use super::{Attempt, extensions, key, subprotocols};
+use super::{Attempt, extension_offers, key, subprotocol_offers};
 use crate::HandshakeError;
-use crate::policy::SupportedVersions;
 
 /// The parts of a well-formed handshake that the negotiation and the answer need.
 #[derive(Debug)]
@@ -27,31 +26,27 @@ pub(crate) struct ClientHandshake<'a> {
     pub(crate) extensions: Lines<'a>,
 }
 
-impl<'a> ClientHandshake<'a> {
-    /// Checks the handshake against RFC 6455 §4.2.1 and the grammar of §4.3 and §9.1;
-    /// the version against the server's set (§4.4).
-    ///
-    /// The version is checked before the key so that a draft-hixie-76 request (which
-    /// has `Sec-WebSocket-Key1`/`Key2` and no version) learns which version to speak.
+/// An attempt's headers, checked up to the version: `Host` and `Connection` (RFC 6455
+/// §4.2.1 items 2 and 4). The server's version rule runs next (§4.4), before the key is
+/// read, so that a draft-hixie-76 request (which has `Sec-WebSocket-Key1`/`Key2` and no
+/// version) learns which version to speak; then [`read_rest`](Self::read_rest).
+#[derive(Debug)]
+pub(crate) struct HandshakeHead<'a> {
+    attempt: Attempt,
+    host: Option<&'a str>,
+    lines: HandshakeLines<'a>,
+}
+
+impl<'a> HandshakeHead<'a> {
+    /// Walks the headers once and checks `Host` and `Connection`.
     #[inline]
-    pub(crate) fn read(
-        parts: &'a Parts,
-        attempt: Attempt,
-        supported: SupportedVersions,
-    ) -> Result<Self, HandshakeError> {
-        let Found {
-            host,
-            connection,
-            version,
-            key,
-            origin,
-            protocols,
-            extensions,
-        } = Found::walk(&parts.headers);
+    pub(crate) fn read(parts: &'a Parts, attempt: Attempt) -> Result<Self, HandshakeError> {
+        let lines = HandshakeLines::walk(&parts.headers);
         let target = parts.uri.authority().map(|authority| authority.as_str());
         let host = if attempt == Attempt::Upgrade {
             // RFC 6455 §4.2.1 item 2; RFC 9112 §3.2: exactly one valid Host in HTTP/1.1.
-            let host = host
+            let host = lines
+                .host
                 .at_most_one()
                 .map_err(|()| HandshakeError::DuplicateHost)?
                 .ok_or(HandshakeError::MissingHost)?;
@@ -59,7 +54,7 @@ impl<'a> ClientHandshake<'a> {
                 return Err(HandshakeError::InvalidHost);
             }
             // §4.2.1 item 4.
-            if !contains_token(connection, UPGRADE_TOKEN) {
+            if !contains_token(lines.connection.clone(), UPGRADE_TOKEN) {
                 return Err(HandshakeError::ConnectionNotUpgrade);
             }
             match target {
@@ -71,9 +66,34 @@ impl<'a> ClientHandshake<'a> {
             let target = target.ok_or(HandshakeError::MissingHost)?;
             is_authority(target.as_bytes()).then_some(target)
         };
+        Ok(Self {
+            attempt,
+            host,
+            lines,
+        })
+    }
 
-        // §4.2.1 item 6, §4.4.
-        let version = supported.judge(&version)?;
+    /// The `Sec-WebSocket-Version` lines, for the server's version rule.
+    pub(crate) fn version_lines(&self) -> &Lines<'a> {
+        &self.lines.version
+    }
+
+    /// Checks the rest against RFC 6455 §4.2.1 and the grammars of §4.3 and §9.1, the
+    /// server having accepted `version`.
+    #[inline]
+    pub(crate) fn read_rest(self, version: u8) -> Result<ClientHandshake<'a>, HandshakeError> {
+        let Self {
+            attempt,
+            host,
+            lines:
+                HandshakeLines {
+                    key,
+                    origin,
+                    protocols,
+                    extensions,
+                    ..
+                },
+        } = self;
 
         // §4.2.1 item 5, §11.3.1.
         let key = if attempt == Attempt::Upgrade {
@@ -96,15 +116,15 @@ impl<'a> ClientHandshake<'a> {
             .map_err(|()| HandshakeError::DuplicateOrigin)?;
 
         // §4.3: Sec-WebSocket-Protocol-Client = 1#token.
-        if !subprotocols::is_valid(protocols.clone()) {
+        if !subprotocol_offers::is_valid(protocols.clone()) {
             return Err(HandshakeError::InvalidProtocolHeader);
         }
         // §9.1: extension-list.
-        if !extensions::is_valid(extensions.clone()) {
+        if !extension_offers::is_valid(extensions.clone()) {
             return Err(HandshakeError::InvalidExtensionsHeader);
         }
 
-        Ok(Self {
+        Ok(ClientHandshake {
             host,
             key,
             version,
@@ -118,6 +138,7 @@ impl<'a> ClientHandshake<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::{SupportedVersions, version};
     use http::header::{
         CONNECTION, HOST, ORIGIN, SEC_WEBSOCKET_EXTENSIONS, SEC_WEBSOCKET_KEY,
         SEC_WEBSOCKET_PROTOCOL, SEC_WEBSOCKET_VERSION, UPGRADE,
@@ -138,7 +159,10 @@ mod tests {
         headers.insert(SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"));
         edit(headers);
         let (parts, ()) = request.into_parts();
-        ClientHandshake::read(&parts, Attempt::Upgrade, SupportedVersions::default())
+        // The reader and the version rule, in the order the layer runs them.
+        let head = HandshakeHead::read(&parts, Attempt::Upgrade)?;
+        let version = version::apply(SupportedVersions::default(), head.version_lines())?;
+        head.read_rest(version)
             .map(|h| (h.key.map(<[u8]>::to_vec), h.version))
     }
 

@@ -8,7 +8,7 @@ use http::header::{
 
 use super::list::Lines;
 
-/// Declares [`Found`], a field of lines per header, and the walk that fills it: each
+/// Declares [`HandshakeLines`], a field of lines per header, and the walk that fills it: each
 /// header named once. The walk compares with the `const` names, one byte each for a
 /// standard header (names kept in a `static` and compared at run time cost 850 more
 /// instructions a handshake, `cargo bench --bench instructions -- micro`); the lines
@@ -17,7 +17,7 @@ macro_rules! headers_read {
     ($($field:ident: $name:ident,)*) => {
         /// The lines of each header the handshake reads.
         #[derive(Debug)]
-        pub(crate) struct Found<'a> {
+        pub(crate) struct HandshakeLines<'a> {
             $(pub(crate) $field: Lines<'a>,)*
         }
 
@@ -25,22 +25,22 @@ macro_rules! headers_read {
             $(pub(super) static $name: http::HeaderName = http::header::$name;)*
         }
 
-        impl<'a> Found<'a> {
+        impl<'a> HandshakeLines<'a> {
             /// One walk over the map: cheaper than a lookup each (which hashes the name
             /// and probes) for the dozen or so headers a browser sends, and it notes
             /// repeated lines on the way.
             #[inline]
             pub(crate) fn walk(headers: &'a HeaderMap) -> Self {
-                let mut found = Self {
+                let mut lines = Self {
                     $($field: Lines::none(headers, &names::$name),)*
                 };
                 for (name, value) in headers {
                     $(if *name == $name {
-                        found.$field.push(value);
+                        lines.$field.push(value);
                         continue;
                     })*
                 }
-                found
+                lines
             }
 
             /// Each field with its header's name, for tests.
@@ -70,7 +70,7 @@ mod tests {
 
     #[test]
     fn one_walk_finds_the_lines_each_lookup_finds() {
-        let names: Vec<_> = Found::walk(&HeaderMap::new())
+        let names: Vec<_> = HandshakeLines::walk(&HeaderMap::new())
             .by_name()
             .into_iter()
             .map(|(name, _)| name.clone())
@@ -89,7 +89,7 @@ mod tests {
                         headers.append(UPGRADE, HeaderValue::from_static("websocket"));
                     }
                 }
-                for (name, lines) in Found::walk(&headers).by_name() {
+                for (name, lines) in HandshakeLines::walk(&headers).by_name() {
                     let looked_up: Vec<_> = headers.get_all(name).iter().collect();
                     assert_eq!(looked_up.len(), lines_each, "{name}");
                     assert_eq!(lines.clone().collect::<Vec<_>>(), looked_up, "{name}");

@@ -7,16 +7,16 @@
 //!   [`headers`] finds in one walk;
 //! - the grammars: [`token`], [`list`] (`#element` over repeated lines), [`quoted`]
 //!   (`quoted-string`), [`authority`] (`Host`), [`key`] (`Sec-WebSocket-Key` and its
-//!   accept value), [`version`], [`subprotocols`], [`extensions`] (`extension-list`),
+//!   accept value), [`version`], [`subprotocol_offers`], [`extension_offers`] (`extension-list`),
 //!   [`origin`] (a serialized origin) and [`forwarded`] (`Forwarded`,
 //!   `X-Forwarded-Host`).
 //!
-//! The offers a policy sees ([`subprotocols::Subprotocols`],
-//! [`extensions::ExtensionOffers`]) are public, re-exported from [`crate::policy`].
+//! The offers a policy sees ([`subprotocol_offers::SubprotocolOffers`],
+//! [`extension_offers::ExtensionOffers`]) are public, re-exported from [`crate::policy`].
 
 pub(crate) mod attempt;
 pub(crate) mod authority;
-pub(crate) mod extensions;
+pub(crate) mod extension_offers;
 pub(crate) mod forwarded;
 pub(crate) mod handshake;
 pub(crate) mod headers;
@@ -24,9 +24,9 @@ pub(crate) mod key;
 pub(crate) mod list;
 pub(crate) mod origin;
 pub(crate) mod quoted;
-pub(crate) mod subprotocols;
+pub(crate) mod subprotocol_offers;
 pub(crate) mod token;
 pub(crate) mod version;
 
 pub(crate) use attempt::{Attempt, upgrade_attempt};
-pub(crate) use handshake::ClientHandshake;
+pub(crate) use handshake::HandshakeHead;

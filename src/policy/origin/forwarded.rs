@@ -102,9 +102,14 @@ impl OriginPolicy for ForwardedSameOrigin {
         }
     }
 
-    fn is_allowed_at(&self, origin: &str, host: &str, request: &Parts) -> bool {
+}
+
+impl ForwardedSameOrigin {
+    /// [`is_allowed`](OriginPolicy::is_allowed) told the request's valid host, as
+    /// [`SameOrigin::is_allowed_at`].
+    pub(super) fn is_allowed_at(&self, origin: &str, host: &str, request: &Parts) -> bool {
         match self.forwarded_host(request) {
-            Ok(None) => SameOrigin.is_allowed_at(origin, host, request),
+            Ok(None) => SameOrigin::is_allowed_at(origin, host),
             Ok(Some(host)) => SerializedOrigin::parse(origin).is_some_and(|o| o.is_at(&host)),
             Err(()) => false,
         }

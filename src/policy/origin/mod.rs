@@ -13,6 +13,9 @@ mod allowed;
 mod forwarded;
 mod same_origin;
 
+use std::any::Any;
+use std::fmt;
+
 use http::HeaderValue;
 use http::request::Parts;
 
@@ -30,37 +33,55 @@ pub use same_origin::SameOrigin;
 /// come from non-browser clients and are governed by
 /// [`WebSocketLayer::require_origin`](crate::WebSocketLayer::require_origin).
 ///
-/// Implemented by [`SameOrigin`] (the default), [`AllowedOrigins`],
-/// [`ForwardedSameOrigin`], [`AnyOrigin`] and by closures `Fn(&str, &Parts) -> bool`:
-///
-/// ```
-/// use axum_ws_handshake::WebSocketLayer;
-/// use http::request::Parts;
-///
-/// let layer = WebSocketLayer::new().origin(|origin: &str, _request: &Parts| {
-///     origin.eq_ignore_ascii_case("https://app.example.com")
-/// });
-/// ```
+/// Implemented by [`SameOrigin`] (the default), [`AllowedOrigins`] (a list, also read at
+/// run time with [`AllowedOrigins::try_new`]), [`ForwardedSameOrigin`], [`AnyOrigin`],
+/// and by a closure through [`origin_fn`].
 pub trait OriginPolicy: Send + Sync + 'static {
     /// Whether `origin` may open a WebSocket with this `request`.
     fn is_allowed(&self, origin: &str, request: &Parts) -> bool;
-
-    /// [`is_allowed`](Self::is_allowed), told the host the request was sent to: the
-    /// authority of its target, or else its one `Host`, which the layer has checked to be
-    /// a valid `host[:port]`. What the layer calls when it knows the host (the default
-    /// ignores `host`): a policy that compares with it saves looking it up again.
-    fn is_allowed_at(&self, origin: &str, host: &str, request: &Parts) -> bool {
-        let _ = host;
-        self.is_allowed(origin, request)
-    }
 }
 
-impl<F> OriginPolicy for F
+/// An [`OriginPolicy`] from a closure over the `Origin` and the request, which Rust infers
+/// without annotations:
+///
+/// ```
+/// use std::collections::HashSet;
+/// use std::sync::Arc;
+///
+/// use axum_ws_handshake::{WebSocketLayer, policy::origin_fn};
+///
+/// let allowed: Arc<HashSet<String>> = Arc::new(["https://app.example.com".to_owned()].into());
+/// let layer = WebSocketLayer::new().origin(origin_fn(move |origin, _request| {
+///     allowed.contains(&origin.to_ascii_lowercase())
+/// }));
+/// ```
+pub fn origin_fn<F>(f: F) -> OriginFn<F>
+where
+    F: Fn(&str, &Parts) -> bool + Send + Sync + 'static,
+{
+    OriginFn { f }
+}
+
+/// The [`OriginPolicy`] that [`origin_fn`] makes.
+#[derive(Clone, Copy)]
+pub struct OriginFn<F> {
+    f: F,
+}
+
+impl<F> OriginPolicy for OriginFn<F>
 where
     F: Fn(&str, &Parts) -> bool + Send + Sync + 'static,
 {
     fn is_allowed(&self, origin: &str, request: &Parts) -> bool {
-        self(origin, request)
+        (self.f)(origin, request)
+    }
+}
+
+impl<F> fmt::Debug for OriginFn<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OriginFn")
+            .field("f", &format_args!("{}", std::any::type_name::<F>()))
+            .finish()
     }
 }
 
@@ -82,8 +103,12 @@ impl OriginPolicy for AnyOrigin {
 /// The origin rule as the layer runs it (RFC 6455 §4.2.2 /origin/, §10.2): without
 /// `Origin`, a non-browser client, let through unless `required`; an `Origin` that is not
 /// visible ASCII, which no policy could allow and no browser sends, refused; any other
-/// judged by `policy`, told the request's `host` if it is a valid one. A refusal is 403.
-pub(crate) fn judge<O: OriginPolicy>(
+/// decided by `policy`. A refusal is 403.
+///
+/// `host` is the request's host if the reader found a valid one: the built-in same-origin
+/// policies compare with it directly instead of looking it up and parsing it again
+/// (a private shortcut, told apart by type; every other policy gets `is_allowed`).
+pub(crate) fn apply<O: OriginPolicy>(
     policy: &O,
     required: bool,
     origin: Option<&HeaderValue>,
@@ -92,15 +117,26 @@ pub(crate) fn judge<O: OriginPolicy>(
 ) -> Result<(), HandshakeError> {
     let allowed = match origin {
         None => !required,
-        Some(origin) => origin.to_str().is_ok_and(|origin| match host {
-            Some(host) => policy.is_allowed_at(origin, host, request),
-            None => policy.is_allowed(origin, request),
-        }),
+        Some(origin) => origin
+            .to_str()
+            .is_ok_and(|origin| is_allowed(policy, origin, host, request)),
     };
     if allowed {
         Ok(())
     } else {
         Err(HandshakeError::OriginRefused)
+    }
+}
+
+fn is_allowed<O: OriginPolicy>(policy: &O, origin: &str, host: Option<&str>, request: &Parts) -> bool {
+    let policy_any = policy as &dyn Any;
+    match host {
+        Some(host) if policy_any.is::<SameOrigin>() => SameOrigin::is_allowed_at(origin, host),
+        Some(host) => match policy_any.downcast_ref::<ForwardedSameOrigin>() {
+            Some(forwarded) => forwarded.is_allowed_at(origin, host, request),
+            None => policy.is_allowed(origin, request),
+        },
+        None => policy.is_allowed(origin, request),
     }
 }
 
@@ -115,24 +151,24 @@ mod tests {
 
     #[test]
     fn closures_are_policies() {
-        let policy = |origin: &str, _: &Parts| origin == "https://ok.test";
+        let policy = origin_fn(|origin, _| origin == "https://ok.test");
         assert!(policy.is_allowed("https://ok.test", &parts()));
         assert!(!policy.is_allowed("https://no.test", &parts()));
         assert!(AnyOrigin.is_allowed("null", &parts()));
     }
 
     #[test]
-    fn rfc6455_10_2_judge_requires_visible_ascii_and_the_policy() {
+    fn rfc6455_10_2_apply_requires_visible_ascii_and_the_policy() {
         let ok = HeaderValue::from_static("https://ok.test");
         let accents = HeaderValue::from_bytes("https://\u{e9}.test".as_bytes()).unwrap();
-        assert_eq!(judge(&AnyOrigin, false, Some(&ok), None, &parts()), Ok(()));
+        assert_eq!(apply(&AnyOrigin, false, Some(&ok), None, &parts()), Ok(()));
         assert_eq!(
-            judge(&AnyOrigin, false, Some(&accents), None, &parts()),
+            apply(&AnyOrigin, false, Some(&accents), None, &parts()),
             Err(HandshakeError::OriginRefused)
         );
         assert_eq!(
-            judge(
-                &|_: &str, _: &Parts| false,
+            apply(
+                &origin_fn(|_, _| false),
                 false,
                 Some(&ok),
                 Some("ok.test"),
@@ -140,9 +176,9 @@ mod tests {
             ),
             Err(HandshakeError::OriginRefused)
         );
-        assert_eq!(judge(&SameOrigin, false, None, None, &parts()), Ok(()));
+        assert_eq!(apply(&SameOrigin, false, None, None, &parts()), Ok(()));
         assert_eq!(
-            judge(&AnyOrigin, true, None, None, &parts()),
+            apply(&AnyOrigin, true, None, None, &parts()),
             Err(HandshakeError::OriginRefused)
         );
     }

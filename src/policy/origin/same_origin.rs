@@ -30,8 +30,12 @@ impl OriginPolicy for SameOrigin {
         };
         origin.is_at(host)
     }
+}
 
-    fn is_allowed_at(&self, origin: &str, host: &str, _request: &Parts) -> bool {
+impl SameOrigin {
+    /// [`is_allowed`](OriginPolicy::is_allowed) for a request whose host the reader has
+    /// found and checked to be a valid `host[:port]`: what the layer calls.
+    pub(super) fn is_allowed_at(origin: &str, host: &str) -> bool {
         // A browser's usual handshake: `Host` spelled as the origin's authority. The
         // layer checked that `host` is a valid `host[:port]`, so that authority is one
         // too: only the scheme is left to check, and that the port is known.

@@ -16,11 +16,11 @@ pub(crate) fn is_valid<'v>(mut lines: impl Iterator<Item = &'v HeaderValue>) -> 
 /// preference, over every header line. Each is a token (the layer refused the handshake
 /// otherwise).
 #[derive(Clone)]
-pub struct Subprotocols<'a> {
+pub struct SubprotocolOffers<'a> {
     elements: ListElements<'a>,
 }
 
-impl<'a> Subprotocols<'a> {
+impl<'a> SubprotocolOffers<'a> {
     /// The offers in the lines of `Sec-WebSocket-Protocol`.
     pub(crate) fn from_lines(lines: Lines<'a>) -> Self {
         Self {
@@ -35,7 +35,7 @@ impl<'a> Subprotocols<'a> {
     }
 }
 
-impl<'a> Iterator for Subprotocols<'a> {
+impl<'a> Iterator for SubprotocolOffers<'a> {
     type Item = &'a str;
 
     fn next(&mut self) -> Option<&'a str> {
@@ -46,7 +46,7 @@ impl<'a> Iterator for Subprotocols<'a> {
     }
 }
 
-impl fmt::Debug for Subprotocols<'_> {
+impl fmt::Debug for SubprotocolOffers<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.clone()).finish()
     }
@@ -72,7 +72,7 @@ mod tests {
         let mut map = HeaderMap::new();
         map.append(HEADER, HeaderValue::from_static("chat, superchat"));
         map.append(HEADER, HeaderValue::from_static(" v2 ,"));
-        let offers = Subprotocols::from_lines(Lines::new(&map, &HEADER));
+        let offers = SubprotocolOffers::from_lines(Lines::new(&map, &HEADER));
         let first =
             std::str::from_utf8(map.get_all(HEADER).iter().next().unwrap().as_bytes()).unwrap();
         let second =

@@ -8,14 +8,14 @@ use std::sync::Arc;
 use http::request::Parts;
 
 use crate::HandshakeError;
-use crate::answer::Expected;
+use crate::answer::Agreement;
 use crate::negotiated::{KeptOrigin, Negotiated};
 use crate::policy::{
-    ExtensionOffers, ExtensionPolicy, OriginPolicy, SubprotocolPolicy, Subprotocols,
-    SupportedVersions, extensions, origin, subprotocol,
+    ExtensionOffers, ExtensionPolicy, OriginPolicy, SubprotocolPolicy, SubprotocolOffers,
+    SupportedVersions, extensions, origin, subprotocol, version,
 };
 use crate::read::key::AcceptKey;
-use crate::read::{Attempt, ClientHandshake};
+use crate::read::{Attempt, HandshakeHead};
 use crate::trace;
 
 /// The layer's configuration, shared by the layer, its clones and every service it
@@ -63,27 +63,29 @@ where
     P: SubprotocolPolicy,
     E: ExtensionPolicy,
 {
-    /// Reads the handshake (and its version, §4.4), then decides who may connect, the
-    /// subprotocol and the extensions: what the handler gets, and what its answer must
+    /// Reads the handshake, deciding its version on the way (§4.4), then who may
+    /// connect, the subprotocol and the extensions: what the handler gets, and what its answer must
     /// agree with.
     pub(crate) fn negotiate(
         &self,
         parts: &Parts,
         attempt: Attempt,
-    ) -> Result<(Negotiated, Expected), HandshakeError> {
-        let handshake = ClientHandshake::read(parts, attempt, self.versions)?;
-        origin::judge(
+    ) -> Result<(Negotiated, Agreement), HandshakeError> {
+        let head = HandshakeHead::read(parts, attempt)?;
+        let version = version::apply(self.versions, head.version_lines())?;
+        let handshake = head.read_rest(version)?;
+        origin::apply(
             &*self.origin,
             self.require_origin,
             handshake.origin,
             handshake.host,
             parts,
         )?;
-        let protocol = subprotocol::choose(
+        let protocol = subprotocol::apply(
             &*self.subprotocol,
-            Subprotocols::from_lines(handshake.protocols.clone()),
+            SubprotocolOffers::from_lines(handshake.protocols.clone()),
         )?;
-        let extensions = extensions::accept(
+        let extensions = extensions::apply(
             &*self.extensions,
             ExtensionOffers::from_lines(handshake.extensions),
             parts,
@@ -97,13 +99,13 @@ where
                 .origin
                 .map(|origin| KeptOrigin::Request(origin.clone())),
         };
-        let seen = trace::accepted(&negotiated, parts);
-        let expected = Expected::new(
+        let logged = trace::accepted(&negotiated, parts);
+        let agreement = Agreement::new(
             attempt,
             negotiated.protocol.as_ref(),
             handshake.protocols,
-            seen,
+            logged,
         );
-        Ok((negotiated, expected))
+        Ok((negotiated, agreement))
     }
 }
