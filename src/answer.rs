@@ -8,20 +8,50 @@
 
 use axum_core::response::{IntoResponse, Response};
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, SEC_WEBSOCKET_PROTOCOL};
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::request::Parts;
+use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, Uri, Version};
 use http_body::Body as _;
 
 use crate::HandshakeError;
+use crate::on_error::{self, ErrorHandler};
 use crate::read::Attempt;
 use crate::read::list::{Lines, ListElements};
-use crate::trace::{self, LoggedRequest};
+use crate::trace;
 
 /// What the answer to an accepted attempt must agree with.
 #[derive(Debug)]
 pub(crate) struct Agreement {
     attempt: Attempt,
     protocol: Protocol,
-    logged: LoggedRequest,
+    /// The request's method, target and version: the request the error hook is shown
+    /// for an error in the handler's answer, the request itself having gone to the
+    /// handler.
+    method: Method,
+    uri: Uri,
+    version: Version,
+    /// Whether a layer outside this one negotiated the attempt too. This one, the
+    /// innermost, decided what the handler got; its answer is marked [`Settled`] so that
+    /// the outer layer leaves it as it is.
+    nested: bool,
+}
+
+/// The mark of an answer that an inner layer has checked: an outer layer passes it on
+/// untouched, so that nested layers cannot disagree on what was agreed.
+#[derive(Debug, Clone, Copy)]
+struct Settled;
+
+/// A refusal made on the handler's side (a codec that cannot speak what was agreed),
+/// carried to the layer in the answer's extensions so that it goes through the error
+/// hook like every other refusal.
+#[derive(Debug, Clone)]
+struct HandlerRefusal(HandshakeError);
+
+/// The answer of a handler that refuses the handshake with `error`: the default
+/// response, which the layer hands to its error hook.
+pub(crate) fn refusal(error: HandshakeError) -> Response {
+    let mut response = error.clone().into_response();
+    response.extensions_mut().insert(HandlerRefusal(error));
+    response
 }
 
 /// The subprotocol rule for the answer (RFC 6455 §4.2.2 /subprotocol/).
@@ -39,13 +69,13 @@ enum Protocol {
 }
 
 impl Agreement {
-    /// For an attempt the layer accepted with `chosen`, the client having offered the
-    /// subprotocols in `offers`.
+    /// For `request`'s attempt, which the layer accepted with `chosen`, the client having
+    /// offered the subprotocols in `offers`.
     pub(crate) fn new(
+        request: &Parts,
         attempt: Attempt,
         chosen: Option<&HeaderValue>,
         offers: Lines<'_>,
-        logged: LoggedRequest,
     ) -> Self {
         let protocol = match chosen {
             Some(chosen) => Protocol::Chosen(chosen.clone()),
@@ -58,36 +88,82 @@ impl Agreement {
         Self {
             attempt,
             protocol,
-            logged,
+            method: request.method.clone(),
+            uri: request.uri.clone(),
+            version: request.version,
+            nested: false,
         }
     }
 
+    /// Notes that a layer outside this one negotiated the attempt too.
+    pub(crate) fn nested(mut self, nested: bool) -> Self {
+        self.nested = nested;
+        self
+    }
+
     /// The answer the client gets: the handler's, with its subprotocol made to agree; a
-    /// decline (3xx, 4xx, 5xx: RFC 6455 §4.2.2 steps 2–3) as it is; anything else, a 404.
-    pub(crate) fn check(self, mut response: Response) -> Response {
-        let status = response.status();
-        if status.is_redirection() || status.is_client_error() || status.is_server_error() {
+    /// decline (3xx, 4xx, 5xx: RFC 6455 §4.2.2 steps 2–3) as it is; a refusal of the
+    /// handler's side or an answer that is no handshake (a page: 404), through `on_error`.
+    pub(crate) fn check<H: ErrorHandler>(self, mut response: Response, on_error: &H) -> Response {
+        if response.extensions().get::<Settled>().is_some() {
             return response;
         }
-        let accepted = match self.attempt {
-            Attempt::Upgrade => status == StatusCode::SWITCHING_PROTOCOLS,
-            Attempt::ExtendedConnect => status.is_success() && is_tunnel(&response),
-        };
-        let settled = if accepted {
-            self.protocol.settle(response.headers_mut())
-        } else {
-            Err(HandshakeError::NotWebSocketResource)
-        };
-        match settled {
-            Ok(()) => response,
-            // The request is gone, so the error hook, which is given the request, is not
-            // called (docs/DECISIONS.md).
-            Err(error) => {
-                trace::answered(&error, &self.logged);
-                error.into_response()
+        let Self {
+            attempt,
+            protocol,
+            method,
+            uri,
+            version,
+            nested,
+        } = self;
+        let status = response.status();
+        let error = if status.is_redirection() || status.is_client_error() || status.is_server_error() {
+            match handler_refusal(&mut response) {
+                Some(error) => error,
+                None => return settled(response, nested),
             }
-        }
+        } else {
+            let accepted = match attempt {
+                Attempt::Upgrade => status == StatusCode::SWITCHING_PROTOCOLS,
+                Attempt::ExtendedConnect => status.is_success() && is_tunnel(&response),
+            };
+            let agreed = if accepted {
+                protocol.settle(response.headers_mut())
+            } else {
+                Err(HandshakeError::NotWebSocketResource)
+            };
+            match agreed {
+                Ok(()) => return settled(response, nested),
+                Err(error) => error,
+            }
+        };
+        trace::answered(&error, &method, &uri);
+        let (mut request, ()) = Request::new(()).into_parts();
+        request.method = method;
+        request.uri = uri;
+        request.version = version;
+        settled(on_error::respond(on_error, error, &request), nested)
     }
+}
+
+/// `response`, marked for the layers outside this one if there are any.
+pub(crate) fn settled(mut response: Response, nested: bool) -> Response {
+    if nested {
+        response.extensions_mut().insert(Settled);
+    }
+    response
+}
+
+/// The refusal a handler's side answered with, if this is one (a 500: cheap to tell
+/// from every other answer before the extensions are looked at).
+fn handler_refusal(response: &mut Response) -> Option<HandshakeError> {
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return None;
+    }
+    response
+        .extensions_mut()
+        .remove::<HandlerRefusal>()
+        .map(|HandlerRefusal(error)| error)
 }
 
 impl Protocol {

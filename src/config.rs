@@ -99,12 +99,12 @@ where
                 .origin
                 .map(|origin| KeptOrigin::Request(origin.clone())),
         };
-        let logged = trace::accepted(&negotiated, parts);
+        trace::accepted(&negotiated, parts);
         let agreement = Agreement::new(
+            parts,
             attempt,
             negotiated.protocol.as_ref(),
             handshake.protocols,
-            logged,
         );
         Ok((negotiated, agreement))
     }

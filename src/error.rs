@@ -79,13 +79,15 @@ pub enum HandshakeError {
     /// compressions, or one twice): a bug in the policy.
     ExtensionsConflict,
     /// The route answered the accepted attempt with neither a handshake response nor a
-    /// decline (a 200 page, say): it has no WebSocket to offer. Found after the handler
-    /// answered, so the error hook is not called.
+    /// decline (a 200 page, say): it has no WebSocket to offer.
     NotWebSocketResource,
     /// The handler answered with a subprotocol other than the one the layer agreed (set
-    /// on axum's own `WebSocketUpgrade`, say): a server bug. Found after the handler
-    /// answered, so the error hook is not called.
+    /// on axum's own `WebSocketUpgrade`, say): a server bug.
     HandlerSubprotocolMismatch,
+    /// The handler accepted with a codec that does not implement an extension the
+    /// extension policy agreed to (`on_websocket` after `PerMessageDeflate`, say): a server
+    /// bug, refused rather than opening a connection that breaks on its first message.
+    ExtensionNotImplemented,
 }
 
 /// What the status table says of one variant.
@@ -228,6 +230,12 @@ impl HandshakeError {
                 "handler_subprotocol_mismatch",
                 "RFC 6455 §4.2.2 /subprotocol/",
                 "WebSocket handshake failed: the handler chose another subprotocol than the server's policy"
+            ),
+            Self::ExtensionNotImplemented => row!(
+                INTERNAL_SERVER_ERROR,
+                "extension_not_implemented",
+                "RFC 6455 §9.1",
+                "WebSocket handshake failed: the server agreed to an extension its WebSocket codec does not implement"
             ),
         }
     }
@@ -389,6 +397,7 @@ mod tests {
             HandshakeError::ExtensionsConflict,
             HandshakeError::NotWebSocketResource,
             HandshakeError::HandlerSubprotocolMismatch,
+            HandshakeError::ExtensionNotImplemented,
         ];
         let mut names: Vec<_> = all.iter().map(HandshakeError::name).collect();
         names.sort_unstable();

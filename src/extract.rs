@@ -16,7 +16,9 @@ use crate::rejection::{
     ConnectionNotUpgradable, LayerMissing, NotUpgradeAttempt, WebSocketUpgradeRejection,
 };
 use crate::trace;
-use crate::upgraded::{PendingUpgrade, UpgradedConnection};
+use crate::upgraded::{
+    OnFailedUpgrade, PendingUpgrade, UpgradeError, UpgradedConnection, upgrade_failed,
+};
 
 /// Extractor for a WebSocket handshake that [`WebSocketLayer`](crate::WebSocketLayer)
 /// has validated and negotiated.
@@ -60,6 +62,8 @@ pub struct WebSocketUpgrade {
     pub(crate) config: tokio_tungstenite::tungstenite::protocol::WebSocketConfig,
     /// Set by `graceful_shutdown` (src/shutdown.rs).
     pub(crate) shutdown: Option<crate::GracefulShutdown>,
+    /// Set by `on_failed_upgrade`.
+    on_failed: Option<OnFailedUpgrade>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for WebSocketUpgrade {
@@ -76,6 +80,7 @@ impl<S: Send + Sync> FromRequestParts<S> for WebSocketUpgrade {
             #[cfg(feature = "tungstenite")]
             config: crate::tungstenite::default_config(),
             shutdown: None,
+            on_failed: None,
         })
     }
 }
@@ -151,6 +156,34 @@ impl WebSocketUpgrade {
         self.negotiated.protocol()
     }
 
+    /// The request's `Origin`, which the origin policy allowed; `None` for a client that
+    /// sent none.
+    pub fn origin(&self) -> Option<&str> {
+        self.negotiated.origin()
+    }
+
+    /// Runs `callback` with the error if the connection ends before the handshake
+    /// response is sent (the client went away first), instead of the default: a DEBUG
+    /// event. For [`on_upgrade`](Self::on_upgrade) and the codecs' `on_*` methods;
+    /// [`accept`](Self::accept) hands the error to its caller.
+    ///
+    /// ```
+    /// use axum::response::Response;
+    /// use axum_ws_handshake::WebSocketUpgrade;
+    ///
+    /// async fn handler(ws: WebSocketUpgrade) -> Response {
+    ///     ws.on_failed_upgrade(|error| eprintln!("{error}"))
+    ///         .on_upgrade(|connection| async move { drop(connection) })
+    /// }
+    /// ```
+    pub fn on_failed_upgrade<C>(mut self, callback: C) -> Self
+    where
+        C: FnOnce(UpgradeError) + Send + 'static,
+    {
+        self.on_failed = Some(Box::new(callback));
+        self
+    }
+
     /// Accepts: returns the handshake response (101 over HTTP/1.1, 200 over HTTP/2) and,
     /// once hyper has sent it, runs `callback` on its own task with the connection.
     ///
@@ -189,27 +222,30 @@ impl WebSocketUpgrade {
         C: FnOnce(UpgradedConnection) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        self.spawn_accepted(|pending| async move {
-            if let Ok(connection) = pending.await {
-                callback(connection).await;
+        self.spawn_accepted(|pending, on_failed| async move {
+            match pending.await {
+                Ok(connection) => callback(connection).await,
+                Err(error) => upgrade_failed(on_failed, error),
             }
         })
     }
 
-    /// Accepts, and spawns the task that `task` makes of the pending upgrade: the one
-    /// hand-off behind [`on_upgrade`](Self::on_upgrade) and the codecs' `on_*` methods.
-    /// A codec builds its socket inside this task rather than in a callback of
-    /// `on_upgrade`'s: one future fewer to build and move per connection.
-    pub(crate) fn spawn_accepted<F, T>(self, task: F) -> Response
+    /// Accepts, and spawns the task that `task` makes of the pending upgrade and the
+    /// failure callback: the one hand-off behind [`on_upgrade`](Self::on_upgrade) and
+    /// the codecs' `on_*` methods. A codec builds its socket inside this task rather
+    /// than in a callback of `on_upgrade`'s: one future fewer to build and move per
+    /// connection.
+    pub(crate) fn spawn_accepted<F, T>(mut self, task: F) -> Response
     where
-        F: FnOnce(PendingUpgrade) -> T,
+        F: FnOnce(PendingUpgrade, Option<OnFailedUpgrade>) -> T,
         T: Future<Output = ()> + Send + 'static,
     {
         // Given a shutdown, the task runs on its tracker from the response on, so that
         // `wait` cannot miss a socket whose upgrade is under way.
         let tracker = self.shutdown.as_ref().map(|s| s.tracker().clone());
+        let on_failed = self.on_failed.take();
         let (response, pending) = self.accept();
-        spawn_hand_off(tracker.as_ref(), Box::pin(task(pending)));
+        spawn_hand_off(tracker.as_ref(), Box::pin(task(pending, on_failed)));
         response
     }
 

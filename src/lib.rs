@@ -83,7 +83,7 @@ mod shutdown;
 pub mod test;
 mod trace;
 #[cfg(feature = "tungstenite")]
-mod tungstenite;
+pub mod tungstenite;
 mod upgraded;
 
 pub use error::HandshakeError;
@@ -94,14 +94,10 @@ pub use on_error::{DefaultErrorHandler, ErrorHandler};
 pub use rejection::WebSocketUpgradeRejection;
 pub use service::{ResponseFuture, WebSocketService};
 pub use shutdown::{GracefulShutdown, ShutdownSignal};
-#[cfg(feature = "deflate")]
-pub use sockudo_ws;
-#[cfg(feature = "tungstenite")]
-pub use tokio_tungstenite;
-pub use tokio_util;
+pub use tokio_util::task::TaskTracker;
 #[cfg(feature = "tungstenite")]
 pub use tungstenite::WebSocket;
-pub use upgraded::{PendingUpgrade, UpgradedConnection};
+pub use upgraded::{PendingUpgrade, UpgradeError, UpgradedConnection};
 
 /// Entry points for the fuzz targets in `fuzz/` and the property tests: the private
 /// parsers, callable on arbitrary input. Not part of the API; may change at any time.

@@ -71,7 +71,7 @@ impl Negotiated {
     }
 
     /// The `Sec-WebSocket-Accept` value (RFC 6455 §4.2.2 step 5.4); `None` over HTTP/2.
-    pub fn accept(&self) -> Option<&str> {
+    pub fn sec_websocket_accept(&self) -> Option<&str> {
         self.accept.as_ref().map(AcceptKey::as_str)
     }
 

@@ -11,7 +11,8 @@ use http::Request;
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
-use crate::answer::Agreement;
+use crate::Negotiated;
+use crate::answer::{self, Agreement};
 use crate::config::Config;
 use crate::on_error::{self, ErrorHandler};
 use crate::policy::{ExtensionPolicy, OriginPolicy, SubprotocolPolicy};
@@ -58,7 +59,7 @@ where
 {
     type Response = Response;
     type Error = S::Error;
-    type Future = ResponseFuture<S::Future>;
+    type Future = ResponseFuture<S::Future, H>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -76,13 +77,17 @@ where
         let (mut parts, body) = request.into_parts();
         match self.config.negotiate(&parts, attempt) {
             Ok((negotiated, agreement)) => {
-                parts.extensions.insert(negotiated);
+                // An outer layer's agreement is replaced: the innermost layer decides.
+                let nested = parts.extensions.insert(negotiated).is_some();
                 let future = self.inner.call(Request::from_parts(parts, body));
-                ResponseFuture::accepted(future, agreement)
+                let on_error = Arc::clone(&self.config.on_error);
+                ResponseFuture::accepted(future, agreement.nested(nested), on_error)
             }
             Err(error) => {
                 trace::refused(&error, &parts);
-                ResponseFuture::refused(on_error::respond(&*self.config.on_error, error, &parts))
+                let response = on_error::respond(&*self.config.on_error, error, &parts);
+                let nested = parts.extensions.get::<Negotiated>().is_some();
+                ResponseFuture::refused(answer::settled(response, nested))
             }
         }
     }
@@ -91,33 +96,33 @@ where
 pin_project! {
     /// The response future of [`WebSocketService`]: the inner service's, the inner
     /// service's answer to an accepted attempt checked, or a ready refusal. No boxing.
-    pub struct ResponseFuture<F> {
+    pub struct ResponseFuture<F, H> {
         #[pin]
-        kind: Kind<F>,
+        kind: Kind<F, H>,
     }
 }
 
 pin_project! {
     #[project = KindProj]
-    enum Kind<F> {
+    enum Kind<F, H> {
         Inner { #[pin] future: F },
-        Accepted { #[pin] future: F, agreement: Option<Agreement> },
+        Accepted { #[pin] future: F, agreement: Option<(Agreement, Arc<H>)> },
         Refused { response: Option<Response> },
     }
 }
 
-impl<F> ResponseFuture<F> {
+impl<F, H> ResponseFuture<F, H> {
     fn inner(future: F) -> Self {
         Self {
             kind: Kind::Inner { future },
         }
     }
 
-    fn accepted(future: F, agreement: Agreement) -> Self {
+    fn accepted(future: F, agreement: Agreement, on_error: Arc<H>) -> Self {
         Self {
             kind: Kind::Accepted {
                 future,
-                agreement: Some(agreement),
+                agreement: Some((agreement, on_error)),
             },
         }
     }
@@ -131,9 +136,10 @@ impl<F> ResponseFuture<F> {
     }
 }
 
-impl<F, Error> Future for ResponseFuture<F>
+impl<F, H, Error> Future for ResponseFuture<F, H>
 where
     F: Future<Output = Result<Response, Error>>,
+    H: ErrorHandler,
 {
     type Output = Result<Response, Error>;
 
@@ -142,10 +148,10 @@ where
             KindProj::Inner { future } => future.poll(cx),
             KindProj::Accepted { future, agreement } => {
                 let response = std::task::ready!(future.poll(cx))?;
-                let agreement = agreement
+                let (agreement, on_error) = agreement
                     .take()
                     .expect("ResponseFuture polled after completion");
-                Poll::Ready(Ok(agreement.check(response)))
+                Poll::Ready(Ok(agreement.check(response, &*on_error)))
             }
             KindProj::Refused { response } => Poll::Ready(Ok(response
                 .take()
@@ -154,7 +160,7 @@ where
     }
 }
 
-impl<F> fmt::Debug for ResponseFuture<F> {
+impl<F, H> fmt::Debug for ResponseFuture<F, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match &self.kind {
             Kind::Inner { .. } => "Inner",

@@ -12,7 +12,8 @@ use std::fmt;
 use http::header::{ORIGIN, SEC_WEBSOCKET_VERSION};
 use http::request::Parts;
 #[cfg(feature = "tracing")]
-use http::{HeaderValue, Method, Uri};
+use http::HeaderValue;
+use http::{Method, Uri};
 
 use crate::{HandshakeError, Negotiated};
 
@@ -44,22 +45,21 @@ pub(crate) fn refused(error: &HandshakeError, request: &Parts) {
     let _ = (error, request);
 }
 
-/// An accepted handshake, handed to the handler: the event, and what the events of
-/// [`answered`] will need. One level check when nothing listens.
+/// An accepted handshake, handed to the handler. One level check when nothing listens.
 #[inline(always)]
-pub(crate) fn accepted(negotiated: &Negotiated, request: &Parts) -> LoggedRequest {
+pub(crate) fn accepted(negotiated: &Negotiated, request: &Parts) {
     #[cfg(feature = "tracing")]
-    if tracing::level_enabled!(tracing::Level::DEBUG) {
-        return accepted_and_logged(negotiated, request);
+    if tracing::level_enabled!(tracing::Level::TRACE) {
+        log_accepted(negotiated, request);
     }
+    #[cfg(not(feature = "tracing"))]
     let _ = (negotiated, request);
-    LoggedRequest::default()
 }
 
 #[cfg(feature = "tracing")]
 #[cold]
 #[inline(never)]
-fn accepted_and_logged(negotiated: &Negotiated, request: &Parts) -> LoggedRequest {
+fn log_accepted(negotiated: &Negotiated, request: &Parts) {
     tracing::event!(
         target: "axum_ws_handshake",
         tracing::Level::TRACE,
@@ -73,39 +73,38 @@ fn accepted_and_logged(negotiated: &Negotiated, request: &Parts) -> LoggedReques
             .map(|header| tracing::field::display(value(header))),
         "WebSocket handshake accepted"
     );
-    // Not at WARN, the level of the rarer 500: a server logging at `info` would copy
-    // the request target for every handshake. That 500 names its path when DEBUG is on.
-    let enabled = tracing::enabled!(target: "axum_ws_handshake", tracing::Level::DEBUG);
-    LoggedRequest {
-        request: enabled.then(|| Box::new((request.method.clone(), request.uri.clone()))),
-    }
 }
 
-/// The method and path of an accepted attempt, kept for the events of [`answered`] when
-/// DEBUG events of this crate are enabled (`None` otherwise: nothing is copied). Boxed:
-/// it rides in every accepted attempt's response future.
-#[derive(Debug, Default)]
-pub(crate) struct LoggedRequest {
-    #[cfg(feature = "tracing")]
-    request: Option<Box<(Method, Uri)>>,
-}
-
-/// A handler's answer that the layer replaced (a 404, or a 500 for a subprotocol
-/// mismatch).
-pub(crate) fn answered(error: &HandshakeError, logged: &LoggedRequest) {
+/// A refusal found in the handler's answer: a refusal of the handler's side, a 404 for
+/// an answer that is no handshake, a 500 for a subprotocol mismatch.
+pub(crate) fn answered(error: &HandshakeError, method: &Method, uri: &Uri) {
     #[cfg(feature = "tracing")]
     if enabled(error.status()) {
         Refusal {
             status: error.status(),
             reason: error.name(),
-            request: logged.request.as_deref().map(|(method, uri)| (method, uri)),
+            request: Some((method, uri)),
             origin: None,
             version: None,
         }
         .log();
     }
     #[cfg(not(feature = "tracing"))]
-    let _ = (error, logged);
+    let _ = (error, method, uri);
+}
+
+/// An upgrade that failed after the handshake response (the client went away first),
+/// with no `on_failed_upgrade` callback to tell.
+pub(crate) fn upgrade_failed(error: &crate::UpgradeError) {
+    #[cfg(feature = "tracing")]
+    tracing::event!(
+        target: "axum_ws_handshake",
+        tracing::Level::DEBUG,
+        %error,
+        "WebSocket upgrade failed"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = error;
 }
 
 /// A refusal by an extractor or a codec hand-off, with its status and stable name.

@@ -1,13 +1,23 @@
-//! The hand-off to tokio-tungstenite, behind the default `tungstenite` feature.
+//! The hand-off to tokio-tungstenite (the default `tungstenite` feature), and the
+//! tungstenite items a handler of [`on_websocket`](crate::WebSocketUpgrade::on_websocket)
+//! needs: the socket's [`Message`], its settings and its Close.
+//!
+//! These are tokio-tungstenite's own types, re-exported so that a handler needs no
+//! dependency of its own on it; a major version of tokio-tungstenite that changes them
+//! is a major version of this crate.
 
 use std::future::Future;
 
-use axum_core::response::{IntoResponse, Response};
-use http::StatusCode;
+use axum_core::response::Response;
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::protocol::Role;
 
-use crate::{UpgradedConnection, WebSocketUpgrade};
+use crate::upgraded::upgrade_failed;
+use crate::{HandshakeError, UpgradedConnection, WebSocketUpgrade};
+
+pub use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+pub use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+pub use tokio_tungstenite::tungstenite::{Bytes, Error, Message, Utf8Bytes};
 
 /// A WebSocket message stream over the upgraded connection.
 pub type WebSocket = WebSocketStream<UpgradedConnection>;
@@ -44,8 +54,9 @@ impl WebSocketUpgrade {
     /// tokio-tungstenite [`WebSocket`] over the connection.
     ///
     /// tokio-tungstenite implements no extension: if the layer's
-    /// [`ExtensionPolicy`](crate::policy::ExtensionPolicy) accepted one, the handshake is
-    /// answered 500 instead of opening a connection that would break on its first
+    /// [`ExtensionPolicy`](crate::policy::ExtensionPolicy) agreed to one, the handshake is
+    /// refused with [`HandshakeError::ExtensionNotImplemented`] (500, through the layer's
+    /// error hook) instead of opening a connection that would break on its first
     /// compressed message.
     ///
     /// The socket is a `Stream` and `Sink` of tungstenite `Message`s (futures-util's
@@ -53,7 +64,7 @@ impl WebSocketUpgrade {
     ///
     /// ```
     /// use axum::response::Response;
-    /// use axum_ws_handshake::tokio_tungstenite::tungstenite::Message;
+    /// use axum_ws_handshake::tungstenite::Message;
     /// use axum_ws_handshake::{WebSocket, WebSocketUpgrade};
     /// use futures_util::{SinkExt, StreamExt};
     ///
@@ -76,21 +87,13 @@ impl WebSocketUpgrade {
         Fut: Future<Output = ()> + Send + 'static,
     {
         if !self.negotiated().extensions().is_empty() {
-            crate::trace::rejected(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "extension_not_implemented",
-                None,
-            );
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "server misconfiguration: an extension was negotiated that tokio-tungstenite does not implement",
-            )
-                .into_response();
+            return crate::answer::refusal(HandshakeError::ExtensionNotImplemented);
         }
         let config = self.config;
-        self.spawn_accepted(move |pending| async move {
-            let Ok(mut connection) = pending.await else {
-                return;
+        self.spawn_accepted(move |pending, on_failed| async move {
+            let mut connection = match pending.await {
+                Ok(connection) => connection,
+                Err(error) => return upgrade_failed(on_failed, error),
             };
             // Over HTTP/2 a read copies from a DATA frame already in memory, one frame
             // at most: reading ahead would add a copy and save no system call.

@@ -84,8 +84,8 @@ impl fmt::Debug for UpgradedConnection {
 /// [`WebSocketUpgrade::accept`](crate::WebSocketUpgrade::accept) leaves the caller to
 /// await, on a task of its choosing.
 ///
-/// Resolves to the [`UpgradedConnection`], or to hyper's error if the connection ended
-/// before the response was sent.
+/// Resolves to the [`UpgradedConnection`], or to an [`UpgradeError`] if the connection
+/// ended before the response was sent.
 #[must_use = "futures do nothing unless polled: spawn it, or the connection is dropped"]
 pub struct PendingUpgrade {
     on_upgrade: OnUpgrade,
@@ -108,10 +108,11 @@ impl PendingUpgrade {
 }
 
 impl Future for PendingUpgrade {
-    type Output = Result<UpgradedConnection, hyper::Error>;
+    type Output = Result<UpgradedConnection, UpgradeError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let upgraded = std::task::ready!(Pin::new(&mut self.on_upgrade).poll(cx))?;
+        let upgraded =
+            std::task::ready!(Pin::new(&mut self.on_upgrade).poll(cx)).map_err(UpgradeError)?;
         let mut negotiated = self
             .negotiated
             .take()
@@ -124,6 +125,41 @@ impl Future for PendingUpgrade {
         Poll::Ready(Ok(connection))
     }
 }
+
+/// The connection ended before the handshake response was sent: the client went away,
+/// or the server is shutting the connection down. Nothing was upgraded.
+pub struct UpgradeError(hyper::Error);
+
+impl fmt::Debug for UpgradeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("UpgradeError").field(&self.0).finish()
+    }
+}
+
+impl fmt::Display for UpgradeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the WebSocket upgrade failed: {}", self.0)
+    }
+}
+
+impl std::error::Error for UpgradeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+/// Runs `on_failed` with `error`, or logs it (DEBUG) when the handler set no callback: a
+/// failed upgrade is never dropped unseen.
+pub(crate) fn upgrade_failed(on_failed: Option<OnFailedUpgrade>, error: UpgradeError) {
+    match on_failed {
+        Some(on_failed) => on_failed(error),
+        None => crate::trace::upgrade_failed(&error),
+    }
+}
+
+/// What [`WebSocketUpgrade::on_failed_upgrade`](crate::WebSocketUpgrade::on_failed_upgrade)
+/// set.
+pub(crate) type OnFailedUpgrade = Box<dyn FnOnce(UpgradeError) + Send>;
 
 impl fmt::Debug for PendingUpgrade {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -45,7 +45,7 @@
 //! The codec is sockudo-ws's: its window handling, RSV1 checks and hand-off of an
 //! already-upgraded stream were checked against RFC 7692 (docs/DEFLATE.md says how, and
 //! why not another crate). It reads its clock through `quanta`, which calibrates on
-//! first use for up to 200 ms: call [`sockudo_ws::init_clock`] at startup to keep that
+//! first use for up to 200 ms: call [`init_clock`] at startup to keep that
 //! off the first connection.
 
 mod offer;
@@ -56,7 +56,7 @@ mod socket;
 pub use params::DeflateParams;
 pub use policy::PerMessageDeflate;
 pub use socket::DeflateWebSocket;
-pub use sockudo_ws::{Config, Error, Message};
+pub use sockudo_ws::{Config, Error, Message, init_clock};
 
 #[cfg(test)]
 mod tests;

@@ -6,14 +6,14 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use axum_core::response::{IntoResponse, Response};
+use axum_core::response::Response;
 use futures_core::Stream;
 use futures_sink::Sink;
-use http::StatusCode;
 use sockudo_ws::{CompressedWebSocketStream, Config, Error, Message, WebSocketStream};
 
 use super::DeflateParams;
-use crate::{Negotiated, UpgradedConnection, WebSocketUpgrade};
+use crate::upgraded::upgrade_failed;
+use crate::{HandshakeError, Negotiated, UpgradedConnection, WebSocketUpgrade};
 
 impl WebSocketUpgrade {
     /// Accepts, like [`on_upgrade`](Self::on_upgrade), and hands `callback` a
@@ -26,8 +26,9 @@ impl WebSocketUpgrade {
     ///
     /// If the layer's [`ExtensionPolicy`](crate::policy::ExtensionPolicy) accepted an
     /// extension other than [`PerMessageDeflate`](super::PerMessageDeflate)'s
-    /// permessage-deflate, the handshake is answered 500 instead of opening a connection
-    /// that would break on its first message.
+    /// permessage-deflate, the handshake is refused with
+    /// [`HandshakeError::ExtensionNotImplemented`] (500, through the layer's error hook)
+    /// instead of opening a connection that would break on its first message.
     #[must_use = "return the response: the callback runs only once it has been sent"]
     pub fn on_deflate_websocket<C, Fut>(self, callback: C) -> Response
     where
@@ -47,20 +48,12 @@ impl WebSocketUpgrade {
         Fut: Future<Output = ()> + Send + 'static,
     {
         let Ok(params) = agreed(self.negotiated()) else {
-            crate::trace::rejected(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "extension_not_implemented",
-                None,
-            );
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "server misconfiguration: an extension was negotiated that the deflate codec does not implement",
-            )
-                .into_response();
+            return crate::answer::refusal(HandshakeError::ExtensionNotImplemented);
         };
-        self.spawn_accepted(move |pending| async move {
-            if let Ok(connection) = pending.await {
-                callback(DeflateWebSocket::new(connection, config, params)).await;
+        self.spawn_accepted(move |pending, on_failed| async move {
+            match pending.await {
+                Ok(connection) => callback(DeflateWebSocket::new(connection, config, params)).await,
+                Err(error) => upgrade_failed(on_failed, error),
             }
         })
     }
