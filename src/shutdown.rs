@@ -33,8 +33,7 @@ use crate::{UpgradedConnection, WebSocketUpgrade};
 /// use std::time::Duration;
 ///
 /// use axum::{Router, extract::State, response::Response, routing::any};
-/// use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::CloseFrame;
-/// use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+/// use axum_ws_handshake::tungstenite::{CloseCode, CloseFrame};
 /// use axum_ws_handshake::{GracefulShutdown, WebSocket, WebSocketLayer, WebSocketUpgrade};
 /// use futures_util::{SinkExt, StreamExt};
 ///

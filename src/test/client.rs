@@ -11,7 +11,8 @@ use hyper_util::service::TowerToHyperService;
 use tokio::io::DuplexStream;
 use tower_service::Service;
 
-use super::handshake::Handshake;
+use super::handshake::{Handshake, read_whole, send_http1};
+use super::response::TestResponse;
 
 /// How many bytes each direction of an in-memory connection holds before a write waits
 /// for the other side to read.
@@ -102,6 +103,35 @@ impl TestClient {
     /// `/chat?room=1`): a browser's, until the builder says otherwise. See [`Handshake`].
     pub fn handshake(&self, path: impl Into<String>) -> Handshake {
         Handshake::new(self.clone(), path.into())
+    }
+
+    /// Sends a plain `GET` for `path` (with `Host: localhost`, over HTTP/1.1) and returns
+    /// the response, body read: for the app's other routes, beside its WebSockets.
+    ///
+    /// ```
+    /// # use axum::{Router, routing::get};
+    /// use axum_ws_handshake::test::TestClient;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let client = TestClient::new(Router::new().route("/", get(|| async { "hello" })));
+    /// assert_eq!(client.get("/").await.text(), "hello");
+    /// # }
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When `path` is not a valid path and query, or the connection fails before an
+    /// answer (the service panicked, say); outside a tokio runtime.
+    pub async fn get(&self, path: impl AsRef<str>) -> TestResponse {
+        let request = Request::get(path.as_ref())
+            .header(http::header::HOST, "localhost")
+            .body(String::new())
+            .unwrap_or_else(|error| panic!("the test kit could not build the request: {error}"));
+        let response = send_http1(self.open(HttpVersion::Http1), request)
+            .await
+            .unwrap_or_else(|error| panic!("the test kit could not send the request: {error}"));
+        read_whole(response).await
     }
 
     /// A new in-memory connection to a new server connection task speaking `version`;

@@ -24,6 +24,7 @@ use tokio_tungstenite::tungstenite::protocol::Role;
 
 use super::client::{HttpVersion, TestClient};
 use super::error::ConnectError;
+use super::response::TestResponse;
 use super::settings::{Settings, Watched};
 use super::socket::{TestWebSocket, UpgradedIo};
 
@@ -187,17 +188,14 @@ impl Handshake {
     /// When the request cannot be built (an invalid path, header name or value) or the
     /// connection fails before an answer (the service panicked, say); outside a tokio
     /// runtime.
-    pub async fn send(self) -> Response<Bytes> {
+    pub async fn send(self) -> TestResponse {
         let (response, _) = match self.exchange().await {
             Ok(exchanged) => exchanged,
             Err(error) => panic!("the test kit could not send the handshake: {error}"),
         };
         // hyper gives an accepting response (a 101, a 2xx to a CONNECT) an empty body: the
         // connection is the upgrade's.
-        match read_body(response).await {
-            Ok(response) => response,
-            Err(error) => panic!("the test kit could not read the response's body: {error}"),
-        }
+        read_whole(response).await
     }
 
     /// Sends the handshake and, if the server accepts it, returns the client's socket.
@@ -244,14 +242,7 @@ impl Handshake {
         let io = client.open(version);
         let connection = |error: hyper::Error| ConnectError::Connection(error.into());
         let response = match version {
-            HttpVersion::Http1 => {
-                let (mut sender, connection_task) =
-                    hyper::client::conn::http1::handshake(TokioIo::new(io))
-                        .await
-                        .map_err(connection)?;
-                tokio::spawn(connection_task.with_upgrades());
-                sender.send_request(request).await.map_err(connection)?
-            }
+            HttpVersion::Http1 => send_http1(io, request).await?,
             HttpVersion::Http2 => {
                 let (io, watch) = Watched::new(io);
                 let (mut sender, connection_task) =
@@ -447,6 +438,32 @@ fn fresh_key() -> String {
         chunk.copy_from_slice(&hasher.finish().to_le_bytes());
     }
     STANDARD.encode(bytes)
+}
+
+/// Sends `request` over HTTP/1.1 on `io`, upgrades enabled; returns the response, its
+/// body unread.
+pub(crate) async fn send_http1(
+    io: tokio::io::DuplexStream,
+    request: Request<String>,
+) -> Result<Response<Incoming>, ConnectError> {
+    let connection = |error: hyper::Error| ConnectError::Connection(error.into());
+    let (mut sender, connection_task) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+        .await
+        .map_err(connection)?;
+    tokio::spawn(connection_task.with_upgrades());
+    sender.send_request(request).await.map_err(connection)
+}
+
+/// `response` with its body read, for a test to assert on.
+///
+/// # Panics
+///
+/// When the body cannot be read (the connection failed).
+pub(crate) async fn read_whole(response: Response<Incoming>) -> TestResponse {
+    match read_body(response).await {
+        Ok(response) => TestResponse::new(response),
+        Err(error) => panic!("the test kit could not read the response's body: {error}"),
+    }
 }
 
 /// `response` with its body read.

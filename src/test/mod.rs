@@ -13,13 +13,13 @@
 //!   refusals;
 //! - [`Handshake::connect`] checks the answer as a client must (RFC 6455 §4.1) and returns
 //!   a [`TestWebSocket`], a `Stream` + `Sink` of tungstenite
-//!   [`Message`](tokio_tungstenite::tungstenite::Message)s with the response's headers at
+//!   [`Message`](crate::tungstenite::Message)s with the response's headers at
 //!   hand, or a [`ConnectError`] holding the response.
 //!
 //! ```
 //! use axum::{Router, http::StatusCode, response::Response, routing::any};
 //! use axum_ws_handshake::test::TestClient;
-//! use axum_ws_handshake::tokio_tungstenite::tungstenite::Message;
+//! use axum_ws_handshake::tungstenite::Message;
 //! use axum_ws_handshake::{WebSocket, WebSocketLayer, WebSocketUpgrade};
 //! use futures_util::{SinkExt, StreamExt};
 //!
@@ -84,10 +84,12 @@
 mod client;
 mod error;
 mod handshake;
+mod response;
 mod settings;
 mod socket;
 
 pub use client::TestClient;
 pub use error::ConnectError;
 pub use handshake::Handshake;
+pub use response::TestResponse;
 pub use socket::TestWebSocket;
