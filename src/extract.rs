@@ -301,8 +301,8 @@ impl fmt::Debug for WebSocketUpgrade {
 }
 
 /// Spawns the hand-off task of [`WebSocketUpgrade::spawn_accepted`], on the shutdown's
-/// tracker if there is one. The task is boxed (the codec's future is large, 1.7 KB for
-/// tokio-tungstenite's, and tokio copies a task's future as it spawns and finishes it) and
+/// tracker if there is one. The task is boxed (a codec's future is large, and tokio copies a
+/// task's future as it spawns and finishes it) and
 /// this is not generic, so that tokio's task machinery is compiled once, here, rather than
 /// in every crate that calls `on_upgrade`.
 fn spawn_hand_off(

@@ -27,8 +27,8 @@ pub type WebSocket = WebSocketStream<UpgradedConnection>;
 /// tungstenite allocates its read buffer up front and zero-fills the free part of it
 /// before every read, up to this size: with its default of 128 KiB that is a 128 KiB
 /// allocation per connection (an `mmap` past glibc's threshold) and 128 KiB of `memset`
-/// per read, some 80 % of the server's user-space instructions for a short-lived
-/// connection. 4 KiB, the size tungstenite's documentation suggests for servers with many
+/// per read, most of a short-lived connection's user-space work (docs/PERFORMANCE.md).
+/// 4 KiB, the size tungstenite's documentation suggests for servers with many
 /// connections, is what a small message needs; over HTTP/1.1 a large one is read ahead of
 /// the codec in 120 KiB chunks by the [`UpgradedConnection`] under the socket.
 pub(crate) const READ_BUFFER_SIZE: usize = 4 * 1024;

@@ -23,7 +23,7 @@ use crate::policy::{AgreedExtensions, ExtensionOffer, ExtensionOffers, Extension
 ///
 /// | setting | default | why |
 /// |---|---|---|
-/// | [`server_max_window_bits`](Self::server_max_window_bits) | 12 | a 4 KiB window: a third less memory per connection than 15 (about 250 KiB instead of 365), for under two points of compression on API-like JSON (messages at 16.0 % of their size instead of 14.1 %, docs/DEFLATE.md); 15 for the best ratio |
+/// | [`server_max_window_bits`](Self::server_max_window_bits) | 12 | a 4 KiB window: a third less memory per connection than 15, for under two points of compression on API-like JSON (docs/DEFLATE.md); 15 for the best ratio |
 /// | [`client_max_window_bits`](Self::client_max_window_bits) | 15 | a lower cap declines offers that cannot take it, such as Firefox's bare `permessage-deflate`, and saves no memory with this codec (its inflater keeps 32 KiB whatever the window) |
 /// | [`server_no_context_takeover`](Self::server_no_context_takeover) | `false` | context takeover compresses a stream of similar messages better, and resetting saves no memory with this codec (the compressor is kept between messages) |
 /// | [`client_no_context_takeover`](Self::client_no_context_takeover) | `false` | the same, for the client's messages |
@@ -99,8 +99,8 @@ impl PerMessageDeflate {
     /// it is declined, since nothing would then bound the client's window.
     ///
     /// With sockudo-ws's codec a smaller client window saves no server memory: zlib-rs
-    /// keeps a 32 KiB inflate window whatever the negotiated size (measured, see
-    /// docs/DEFLATE.md); it lowers the client's own memory.
+    /// keeps a 32 KiB inflate window whatever the negotiated size (docs/DEFLATE.md);
+    /// it lowers the client's own memory.
     ///
     /// # Panics
     /// If `bits` is not within 8..=15.

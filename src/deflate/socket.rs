@@ -93,8 +93,8 @@ pub struct DeflateWebSocket {
     pub(crate) shutdown: Option<crate::GracefulShutdown>,
 }
 
-// One per connection, never in a collection: boxing a variant would cost an allocation per
-// connection to save some 250 bytes on the other.
+// One per connection, never in a collection: boxing the larger variant would cost an
+// allocation per connection to save its size on the other.
 #[allow(clippy::large_enum_variant)]
 enum Inner {
     Plain(WebSocketStream<UpgradedConnection>),
