@@ -23,16 +23,23 @@ use crate::trace;
 pub(crate) struct Agreement {
     attempt: Attempt,
     protocol: Protocol,
-    /// The request's method, target and version: the request the error hook is shown
-    /// for an error in the handler's answer, the request itself having gone to the
-    /// handler.
-    method: Method,
-    uri: Uri,
-    version: Version,
+    /// The request's head, for a refusal found in the handler's answer, the request itself
+    /// having gone to the handler; kept only when something will read it (see
+    /// [`Agreement::new`]). Boxed: it rides in every accepted attempt's response future.
+    request: Option<Box<RequestHead>>,
     /// Whether a layer outside this one negotiated the attempt too. This one, the
     /// innermost, decided what the handler got; its answer is marked [`Settled`] so that
     /// the outer layer leaves it as it is.
     nested: bool,
+}
+
+/// What the error hook and the log are shown of the request of a refusal found in the
+/// handler's answer.
+#[derive(Debug)]
+struct RequestHead {
+    method: Method,
+    uri: Uri,
+    version: Version,
 }
 
 /// The mark of an answer that an inner layer has checked: an outer layer passes it on
@@ -70,12 +77,16 @@ enum Protocol {
 
 impl Agreement {
     /// For `request`'s attempt, which the layer accepted with `chosen`, the client having
-    /// offered the subprotocols in `offers`.
+    /// offered the subprotocols in `offers`. The request's head is copied if `keep_request`:
+    /// when the error hook may read it (any hook but the default, which ignores it) or a
+    /// refusal's log event would name it. Otherwise a refusal shows the hook the method
+    /// and version the attempt implies, and the target `/`.
     pub(crate) fn new(
         request: &Parts,
         attempt: Attempt,
         chosen: Option<&HeaderValue>,
         offers: Lines<'_>,
+        keep_request: bool,
     ) -> Self {
         let protocol = match chosen {
             Some(chosen) => Protocol::Chosen(chosen.clone()),
@@ -88,9 +99,13 @@ impl Agreement {
         Self {
             attempt,
             protocol,
-            method: request.method.clone(),
-            uri: request.uri.clone(),
-            version: request.version,
+            request: keep_request.then(|| {
+                Box::new(RequestHead {
+                    method: request.method.clone(),
+                    uri: request.uri.clone(),
+                    version: request.version,
+                })
+            }),
             nested: false,
         }
     }
@@ -111,9 +126,7 @@ impl Agreement {
         let Self {
             attempt,
             protocol,
-            method,
-            uri,
-            version,
+            request,
             nested,
         } = self;
         let status = response.status();
@@ -137,16 +150,24 @@ impl Agreement {
                 Err(error) => error,
             }
         };
-        trace::answered(&error, &method, &uri);
-        let (mut request, ()) = Request::new(()).into_parts();
-        request.method = method;
-        request.uri = uri;
-        request.version = version;
+        let request = match request {
+            Some(head) => {
+                trace::answered(&error, Some((&head.method, &head.uri)));
+                let (mut parts, ()) = Request::new(()).into_parts();
+                (parts.method, parts.uri, parts.version) = (head.method, head.uri, head.version);
+                parts
+            }
+            None => {
+                trace::answered(&error, None);
+                attempt.implied_request()
+            }
+        };
         settled(on_error::respond(on_error, error, &request), nested)
     }
 }
 
 /// `response`, marked for the layers outside this one if there are any.
+#[inline]
 pub(crate) fn settled(mut response: Response, nested: bool) -> Response {
     if nested {
         response.extensions_mut().insert(Settled);
@@ -167,6 +188,7 @@ fn handler_refusal(response: &mut Response) -> Option<HandshakeError> {
 }
 
 impl Protocol {
+    #[inline]
     fn settle(self, headers: &mut HeaderMap) -> Result<(), HandshakeError> {
         let answered = Answered::find(headers);
         match (self, answered) {

@@ -1,7 +1,7 @@
 //! The negotiation: what the layer runs for every upgrade attempt, in the order of
 //! RFC 6455 §4.2.2 step 4. Each step is one policy's whole rule, kept in `policy/`.
 
-use std::any::type_name;
+use std::any::{TypeId, type_name};
 use std::fmt;
 use std::sync::Arc;
 
@@ -10,12 +10,13 @@ use http::request::Parts;
 use crate::HandshakeError;
 use crate::answer::Agreement;
 use crate::negotiated::{KeptOrigin, Negotiated};
+use crate::on_error::{DefaultErrorHandler, ErrorHandler};
 use crate::policy::{
     ExtensionOffers, ExtensionPolicy, OriginPolicy, SubprotocolPolicy, SubprotocolOffers,
     SupportedVersions, extensions, origin, subprotocol, version,
 };
 use crate::read::key::AcceptKey;
-use crate::read::{Attempt, HandshakeHead};
+use crate::read::{Attempt, ClientHandshake};
 use crate::trace;
 
 /// The layer's configuration, shared by the layer, its clones and every service it
@@ -62,6 +63,7 @@ where
     O: OriginPolicy,
     P: SubprotocolPolicy,
     E: ExtensionPolicy,
+    H: ErrorHandler,
 {
     /// Reads the handshake, deciding its version on the way (§4.4), then who may
     /// connect, the subprotocol and the extensions: what the handler gets, and what its answer must
@@ -71,9 +73,9 @@ where
         parts: &Parts,
         attempt: Attempt,
     ) -> Result<(Negotiated, Agreement), HandshakeError> {
-        let head = HandshakeHead::read(parts, attempt)?;
-        let version = version::apply(self.versions, head.version_lines())?;
-        let handshake = head.read_rest(version)?;
+        let handshake = ClientHandshake::read(parts, attempt, |lines| {
+            version::apply(self.versions, lines)
+        })?;
         origin::apply(
             &*self.origin,
             self.require_origin,
@@ -105,6 +107,7 @@ where
             attempt,
             negotiated.protocol.as_ref(),
             handshake.protocols,
+            TypeId::of::<H>() != TypeId::of::<DefaultErrorHandler>() || trace::logs_answers(),
         );
         Ok((negotiated, agreement))
     }

@@ -77,20 +77,30 @@ fn log_accepted(negotiated: &Negotiated, request: &Parts) {
 
 /// A refusal found in the handler's answer: a refusal of the handler's side, a 404 for
 /// an answer that is no handshake, a 500 for a subprotocol mismatch.
-pub(crate) fn answered(error: &HandshakeError, method: &Method, uri: &Uri) {
+pub(crate) fn answered(error: &HandshakeError, request: Option<(&Method, &Uri)>) {
     #[cfg(feature = "tracing")]
     if enabled(error.status()) {
         Refusal {
             status: error.status(),
             reason: error.name(),
-            request: Some((method, uri)),
+            request,
             origin: None,
             version: None,
         }
         .log();
     }
     #[cfg(not(feature = "tracing"))]
-    let _ = (error, method, uri);
+    let _ = (error, request);
+}
+
+/// Whether a refusal found in a handler's answer would be logged with its request: any
+/// of this crate's refusal events enabled.
+#[inline]
+pub(crate) fn logs_answers() -> bool {
+    #[cfg(feature = "tracing")]
+    return tracing::enabled!(target: "axum_ws_handshake", tracing::Level::WARN);
+    #[cfg(not(feature = "tracing"))]
+    false
 }
 
 /// An upgrade that failed after the handshake response (the client went away first),

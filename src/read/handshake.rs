@@ -26,27 +26,33 @@ pub(crate) struct ClientHandshake<'a> {
     pub(crate) extensions: Lines<'a>,
 }
 
-/// An attempt's headers, checked up to the version: `Host` and `Connection` (RFC 6455
-/// §4.2.1 items 2 and 4). The server's version rule runs next (§4.4), before the key is
-/// read, so that a draft-hixie-76 request (which has `Sec-WebSocket-Key1`/`Key2` and no
-/// version) learns which version to speak; then [`read_rest`](Self::read_rest).
-#[derive(Debug)]
-pub(crate) struct HandshakeHead<'a> {
-    attempt: Attempt,
-    host: Option<&'a str>,
-    lines: HandshakeLines<'a>,
-}
-
-impl<'a> HandshakeHead<'a> {
-    /// Walks the headers once and checks `Host` and `Connection`.
+impl<'a> ClientHandshake<'a> {
+    /// Checks the handshake against RFC 6455 §4.2.1 and the grammars of §4.3 and §9.1,
+    /// with `version_rule`, the server's, deciding the `Sec-WebSocket-Version` lines
+    /// (§4.4).
+    ///
+    /// The version is decided before the key is read, so that a draft-hixie-76 request
+    /// (which has `Sec-WebSocket-Key1`/`Key2` and no version) learns which version to
+    /// speak.
     #[inline]
-    pub(crate) fn read(parts: &'a Parts, attempt: Attempt) -> Result<Self, HandshakeError> {
-        let lines = HandshakeLines::walk(&parts.headers);
+    pub(crate) fn read(
+        parts: &'a Parts,
+        attempt: Attempt,
+        version_rule: impl FnOnce(&Lines<'a>) -> Result<u8, HandshakeError>,
+    ) -> Result<Self, HandshakeError> {
+        let HandshakeLines {
+            host,
+            connection,
+            version,
+            key,
+            origin,
+            protocols,
+            extensions,
+        } = HandshakeLines::walk(&parts.headers);
         let target = parts.uri.authority().map(|authority| authority.as_str());
         let host = if attempt == Attempt::Upgrade {
             // RFC 6455 §4.2.1 item 2; RFC 9112 §3.2: exactly one valid Host in HTTP/1.1.
-            let host = lines
-                .host
+            let host = host
                 .at_most_one()
                 .map_err(|()| HandshakeError::DuplicateHost)?
                 .ok_or(HandshakeError::MissingHost)?;
@@ -54,7 +60,7 @@ impl<'a> HandshakeHead<'a> {
                 return Err(HandshakeError::InvalidHost);
             }
             // §4.2.1 item 4.
-            if !contains_token(lines.connection.clone(), UPGRADE_TOKEN) {
+            if !contains_token(connection, UPGRADE_TOKEN) {
                 return Err(HandshakeError::ConnectionNotUpgrade);
             }
             match target {
@@ -66,34 +72,9 @@ impl<'a> HandshakeHead<'a> {
             let target = target.ok_or(HandshakeError::MissingHost)?;
             is_authority(target.as_bytes()).then_some(target)
         };
-        Ok(Self {
-            attempt,
-            host,
-            lines,
-        })
-    }
 
-    /// The `Sec-WebSocket-Version` lines, for the server's version rule.
-    pub(crate) fn version_lines(&self) -> &Lines<'a> {
-        &self.lines.version
-    }
-
-    /// Checks the rest against RFC 6455 §4.2.1 and the grammars of §4.3 and §9.1, the
-    /// server having accepted `version`.
-    #[inline]
-    pub(crate) fn read_rest(self, version: u8) -> Result<ClientHandshake<'a>, HandshakeError> {
-        let Self {
-            attempt,
-            host,
-            lines:
-                HandshakeLines {
-                    key,
-                    origin,
-                    protocols,
-                    extensions,
-                    ..
-                },
-        } = self;
+        // §4.2.1 item 6, §4.4.
+        let version = version_rule(&version)?;
 
         // §4.2.1 item 5, §11.3.1.
         let key = if attempt == Attempt::Upgrade {
@@ -124,7 +105,7 @@ impl<'a> HandshakeHead<'a> {
             return Err(HandshakeError::InvalidExtensionsHeader);
         }
 
-        Ok(ClientHandshake {
+        Ok(Self {
             host,
             key,
             version,
@@ -159,11 +140,10 @@ mod tests {
         headers.insert(SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"));
         edit(headers);
         let (parts, ()) = request.into_parts();
-        // The reader and the version rule, in the order the layer runs them.
-        let head = HandshakeHead::read(&parts, Attempt::Upgrade)?;
-        let version = version::apply(SupportedVersions::default(), head.version_lines())?;
-        head.read_rest(version)
-            .map(|h| (h.key.map(<[u8]>::to_vec), h.version))
+        ClientHandshake::read(&parts, Attempt::Upgrade, |lines| {
+            version::apply(SupportedVersions::default(), lines)
+        })
+        .map(|h| (h.key.map(<[u8]>::to_vec), h.version))
     }
 
     fn set(name: http::HeaderName, value: &'static str) -> impl FnOnce(&mut HeaderMap) {

@@ -29,4 +29,4 @@ pub(crate) mod token;
 pub(crate) mod version;
 
 pub(crate) use attempt::{Attempt, upgrade_attempt};
-pub(crate) use handshake::HandshakeHead;
+pub(crate) use handshake::ClientHandshake;
