@@ -1,10 +1,5 @@
-//! Who may open a WebSocket: the `Origin` check of RFC 6455 §4.2.2 and §10.2.
-//!
-//! Browsers attach cookies to WebSocket handshakes from any site, and the same-origin
-//! policy does not stop a page from opening one. A server that does not check `Origin`
-//! lets any web page act as its logged-in users: cross-site WebSocket hijacking. The
-//! default policy therefore accepts only pages of the server's own origin.
-
+//! Who may open a WebSocket: the `Origin` check of RFC 6455 §4.2.2 and §10.2 (why it
+//! matters: the [module's documentation](crate::policy)).
 //!
 //! One file per built-in policy: [`SameOrigin`] (the default), [`AllowedOrigins`],
 //! [`ForwardedSameOrigin`]; [`AnyOrigin`] and closures here.
