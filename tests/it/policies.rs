@@ -2,7 +2,7 @@
 //! socket: origins, subprotocols, versions, extensions, the error hook, per-route
 //! layers, and handlers that decline or decorate the 101.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 
@@ -113,8 +113,8 @@ async fn rfc6455_10_2_same_origin_accepts_its_own_host_and_port() {
     // Compared ASCII-case-insensitively, Host included.
     let port = addr.port();
     let request = handshake(addr)
-        .set("Host", &format!("LocalHost:{port}"))
-        .add("Origin", &format!("http://localhost:{port}"));
+        .set("Host", format!("LocalHost:{port}"))
+        .add("Origin", format!("http://localhost:{port}"));
     accepted(addr, &request).await;
 }
 
@@ -142,12 +142,12 @@ async fn rfc6455_10_2_same_origin_with_ipv6_literal_hosts() {
     let host = |h: &str| handshake(addr).set("Host", h);
     accepted(
         addr,
-        &host(&format!("[::1]:{port}")).add("Origin", &format!("http://[::1]:{port}")),
+        &host(&format!("[::1]:{port}")).add("Origin", format!("http://[::1]:{port}")),
     )
     .await;
     refused(
         addr,
-        &host(&format!("[::1]:{port}")).add("Origin", &format!("http://[::2]:{port}")),
+        &host(&format!("[::1]:{port}")).add("Origin", format!("http://[::2]:{port}")),
         403,
     )
     .await;
@@ -665,7 +665,7 @@ async fn handler_remaps_the_extractor_rejection() {
         .route("/ws", any(lenient))
         .layer(WebSocketLayer::new());
     let addr = serve(app).await;
-    let response = exchange(addr, &Req::new("GET", "/ws").add("Host", &addr.to_string())).await;
+    let response = exchange(addr, &Req::new("GET", "/ws").add("Host", addr.to_string())).await;
     assert_eq!(response.status, 200, "{}", response.head);
     assert_eq!(response.text(), "the page for browsers without WebSocket");
     accepted(addr, &handshake(addr)).await;
@@ -882,7 +882,7 @@ async fn extension_policy_is_not_run_for_requests_that_are_not_attempts() {
         .route("/", get(|| async { "page" }))
         .layer(WebSocketLayer::new().extensions(AcceptAnyway("x-never")));
     let addr = serve(app).await;
-    let response = exchange(addr, &Req::new("GET", "/").add("Host", &addr.to_string())).await;
+    let response = exchange(addr, &Req::new("GET", "/").add("Host", addr.to_string())).await;
     assert_eq!(response.status, 200);
     assert_eq!(response.text(), "page");
 }

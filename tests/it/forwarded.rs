@@ -4,7 +4,7 @@
 //! (ignored unless nginx runs with deploy/nginx.conf, as .ci/steps/51-nginx.sh does)
 //! through a real nginx.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 
