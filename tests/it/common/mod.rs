@@ -6,12 +6,13 @@
 //!   comes back;
 //! - [`frame`]: WebSocket frames as bytes (RFC 6455 §5.2), written and read on a
 //!   [`raw::Conn`];
-//! - [`h2`]: the h2c server (hyper-util's auto builder) and an HTTP/2 client that sends
-//!   the extended CONNECT of RFC 8441;
+//! - [`h2`]: an h2c server with or without extended CONNECT (hyper-util's auto builder)
+//!   and an HTTP/2 client that sends the extended CONNECT of RFC 8441;
 //! - [`attempt`]: one handshake over HTTP/1.1 or HTTP/2 alike, its answer in one shape
 //!   and its WebSocket when accepted;
 //! - [`deflate`]: a handshake offering extensions, the deflate echo handler, and raw
-//!   deflate with an explicit window (RFC 7692 §7.2), so that tests see the wire itself.
+//!   deflate with an explicit window (RFC 7692 §7.2), so that tests see the wire itself;
+//! - [`echo_loop`]: the echo that ends in a Close 1001 when the server shuts down.
 //!
 //! Every read is bounded by [`TIMEOUT`], so no test can hang.
 #![allow(dead_code)]
