@@ -149,7 +149,7 @@ async fn main() -> ExitCode {
     if options.deflate {
         // The codec's clock calibrates once, for up to 200 ms: now rather than on the
         // first connection.
-        axum_ws_handshake::sockudo_ws::init_clock();
+        axum_ws_handshake::deflate::init_clock();
     }
     let layer = match layer(&options) {
         Ok(layer) => layer,

@@ -130,26 +130,27 @@ impl Agreement {
             nested,
         } = self;
         let status = response.status();
-        let error = if status.is_redirection() || status.is_client_error() || status.is_server_error() {
-            match handler_refusal(&mut response) {
-                Some(error) => error,
-                None => return settled(response, nested),
-            }
-        } else {
-            let accepted = match attempt {
-                Attempt::Upgrade => status == StatusCode::SWITCHING_PROTOCOLS,
-                Attempt::ExtendedConnect => status.is_success() && is_tunnel(&response),
-            };
-            let agreed = if accepted {
-                protocol.settle(response.headers_mut())
+        let error =
+            if status.is_redirection() || status.is_client_error() || status.is_server_error() {
+                match handler_refusal(&mut response) {
+                    Some(error) => error,
+                    None => return settled(response, nested),
+                }
             } else {
-                Err(HandshakeError::NotWebSocketResource)
+                let accepted = match attempt {
+                    Attempt::Upgrade => status == StatusCode::SWITCHING_PROTOCOLS,
+                    Attempt::ExtendedConnect => status.is_success() && is_tunnel(&response),
+                };
+                let agreed = if accepted {
+                    protocol.settle(response.headers_mut())
+                } else {
+                    Err(HandshakeError::NotWebSocketResource)
+                };
+                match agreed {
+                    Ok(()) => return settled(response, nested),
+                    Err(error) => error,
+                }
             };
-            match agreed {
-                Ok(()) => return settled(response, nested),
-                Err(error) => error,
-            }
-        };
         let request = match request {
             Some(head) => {
                 trace::answered(&error, Some((&head.method, &head.uri)));

@@ -12,7 +12,7 @@ use crate::answer::Agreement;
 use crate::negotiated::{KeptOrigin, Negotiated};
 use crate::on_error::{DefaultErrorHandler, ErrorHandler};
 use crate::policy::{
-    ExtensionOffers, ExtensionPolicy, OriginPolicy, SubprotocolPolicy, SubprotocolOffers,
+    ExtensionOffers, ExtensionPolicy, OriginPolicy, SubprotocolOffers, SubprotocolPolicy,
     SupportedVersions, extensions, origin, subprotocol, version,
 };
 use crate::read::key::AcceptKey;
@@ -73,9 +73,8 @@ where
         parts: &Parts,
         attempt: Attempt,
     ) -> Result<(Negotiated, Agreement), HandshakeError> {
-        let handshake = ClientHandshake::read(parts, attempt, |lines| {
-            version::apply(self.versions, lines)
-        })?;
+        let handshake =
+            ClientHandshake::read(parts, attempt, |lines| version::apply(self.versions, lines))?;
         origin::apply(
             &*self.origin,
             self.require_origin,

@@ -66,12 +66,12 @@
 // upgraded (the connection after the 101, with shutdown's signal) → tungstenite or
 // deflate (the codec). trace logs along the way.
 mod answer;
+mod config;
 #[cfg(feature = "deflate")]
 pub mod deflate;
 mod error;
 mod extract;
 mod layer;
-mod config;
 mod negotiated;
 mod on_error;
 pub mod policy;
@@ -99,71 +99,10 @@ pub use tokio_util::task::TaskTracker;
 pub use tungstenite::WebSocket;
 pub use upgraded::{PendingUpgrade, UpgradeError, UpgradedConnection};
 
-/// Entry points for the fuzz targets in `fuzz/` and the property tests: the private
-/// parsers, callable on arbitrary input. Not part of the API; may change at any time.
+/// The private parsers for the fuzz targets in `fuzz/`, and their property tests.
+#[cfg(any(fuzzing, test))]
 #[doc(hidden)]
-pub mod __private_fuzz {
-    use http::header::{CONNECTION, HeaderMap, HeaderValue, SEC_WEBSOCKET_EXTENSIONS};
-
-    fn headers(name: http::HeaderName, lines: &[&[u8]]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for line in lines {
-            if let Ok(value) = HeaderValue::from_bytes(line) {
-                map.append(name.clone(), value);
-            }
-        }
-        map
-    }
-
-    /// The elements of a list header made of `lines` (RFC 9110 §5.6.1).
-    pub fn list_elements(lines: &[&[u8]]) -> Vec<Vec<u8>> {
-        let map = headers(CONNECTION, lines);
-        crate::read::list::ListElements::new(map.get_all(CONNECTION).iter())
-            .map(<[u8]>::to_vec)
-            .collect()
-    }
-
-    /// The offers of a `Sec-WebSocket-Extensions` header made of `lines`, as
-    /// `(name, [(param, value)])`, or `None` if it is malformed (RFC 6455 §9.1).
-    #[allow(clippy::type_complexity)]
-    pub fn extension_offers(
-        lines: &[&[u8]],
-    ) -> Option<Vec<(String, Vec<(String, Option<String>)>)>> {
-        let map = headers(SEC_WEBSOCKET_EXTENSIONS, lines);
-        if !crate::read::extension_offers::is_valid(map.get_all(SEC_WEBSOCKET_EXTENSIONS)) {
-            return None;
-        }
-        let offers = crate::policy::ExtensionOffers::new(&map, &SEC_WEBSOCKET_EXTENSIONS);
-        Some(
-            offers
-                .map(|offer| {
-                    let params = offer
-                        .params()
-                        .map(|p| (p.name().to_owned(), p.value().map(|v| v.into_owned())))
-                        .collect();
-                    (offer.name().to_owned(), params)
-                })
-                .collect(),
-        )
-    }
-
-    /// Whether `key` is a valid `Sec-WebSocket-Key` (RFC 6455 §4.2.1 item 5).
-    pub fn is_valid_key(key: &[u8]) -> bool {
-        crate::read::key::is_valid_key(key)
-    }
-
-    /// `Sec-WebSocket-Accept` for `key` (RFC 6455 §4.2.2).
-    pub fn accept(key: &[u8]) -> String {
-        crate::read::key::AcceptKey::for_key(key)
-            .as_str()
-            .to_owned()
-    }
-
-    /// A `Sec-WebSocket-Version` value read by RFC 6455 §4.3's `version` rule.
-    pub fn version(value: &[u8]) -> Option<u8> {
-        crate::read::version::parse(value)
-    }
-}
+pub mod fuzz;
 
 /// The README's Rust examples, compiled (and run, unless marked `no_run`) by `cargo test
 /// --doc`, so that the front page cannot drift from the API.

@@ -9,10 +9,10 @@
 use std::fmt;
 
 #[cfg(feature = "tracing")]
+use http::HeaderValue;
+#[cfg(feature = "tracing")]
 use http::header::{ORIGIN, SEC_WEBSOCKET_VERSION};
 use http::request::Parts;
-#[cfg(feature = "tracing")]
-use http::HeaderValue;
 use http::{Method, Uri};
 
 use crate::{HandshakeError, Negotiated};

@@ -203,7 +203,9 @@ fn a_handshake_costs_one_allocation() {
     assert_eq!(own, 1);
 
     let mut layered = WebSocketLayer::new()
-        .subprotocol(|offer: &str| offer == "chat")
+        .subprotocol(axum_ws_handshake::policy::subprotocol_fn(|offer| {
+            offer == "chat"
+        }))
         .layer(accepting());
     let own = allocations(&mut layered, chrome_handshake()) - inner;
     println!("Chrome handshake, subprotocol chosen by a closure: {own} allocations");

@@ -5,7 +5,7 @@
 # Python, Node and Chromium clients of 50-interop pass unchanged, the same-origin
 # default included, and a cross-origin Origin is still 403. Through nginx's default Host
 # (39054) a page's own origin is refused, as docs/DEPLOY.md warns. Then
-# tests/forwarded.rs's nginx test: ForwardedSameOrigin behind nginx (39055, 39056 →
+# tests/it/forwarded.rs's nginx test: ForwardedSameOrigin behind nginx (39055, 39056 →
 # 127.0.0.1:39057), client-sent forwarding headers replaced by nginx.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -49,7 +49,7 @@ say "python, node and chromium clients passed through nginx"
 # The mistake: nginx's default Host is the upstream's, so the page's own origin is refused.
 "$PYTHON" tests/interop/expect_refused.py ws://127.0.0.1:39054/echo http://127.0.0.1:39054 403
 
-cargo test --all-features --test forwarded -- --ignored behind_nginx
+cargo test --all-features --test it -- --ignored behind_nginx
 say "ForwardedSameOrigin behind nginx passed"
 if [ -s "$INTEROP_TMP/nginx.log" ]; then
   say "nginx said:"

@@ -28,10 +28,10 @@ use axum::Router;
 use axum::response::Response;
 use axum::routing::{any, get};
 use axum_ws_handshake::deflate::{DeflateWebSocket, PerMessageDeflate};
-use axum_ws_handshake::tokio_tungstenite::WebSocketStream;
-use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use axum_ws_handshake::{UpgradedConnection, WebSocket, WebSocketLayer, WebSocketUpgrade};
 use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
 const USAGE: &str = "usage: axum_serve --ws layer|layer-4k|deflate|axum [--addr HOST:PORT]";
 
@@ -127,7 +127,7 @@ async fn main() -> ExitCode {
     if ws.as_deref() == Some("deflate") {
         // The codec's clock calibrates once, for up to 200 ms: now rather than on the
         // first connection.
-        axum_ws_handshake::sockudo_ws::init_clock();
+        axum_ws_handshake::deflate::init_clock();
     }
     let listener = match listen(addr).await {
         Ok(listener) => listener,

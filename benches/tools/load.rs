@@ -475,12 +475,12 @@ async fn serve(options: &Options) -> Result<(), String> {
     use axum::Router;
     use axum::response::Response;
     use axum::routing::any;
-    use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
     use axum_ws_handshake::{WebSocket, WebSocketLayer, WebSocketUpgrade};
     use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
     use hyper_util::server::conn::auto::Builder;
     use hyper_util::service::TowerToHyperService;
     use std::sync::atomic::AtomicBool;
+    use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
     raise_nofile(30_000).or_else(|_| raise_nofile(10_000))?;
     let config = options

@@ -2,12 +2,12 @@
 //! away) when the server shuts down. tests/shutdown.rs runs it too.
 
 use axum_ws_handshake::deflate::DeflateWebSocket;
-use axum_ws_handshake::sockudo_ws::Message as DeflateMessage;
-use axum_ws_handshake::tokio_tungstenite::tungstenite::Message;
-use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use axum_ws_handshake::deflate::Message as DeflateMessage;
 use axum_ws_handshake::{ShutdownSignal, WebSocket};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 /// The reason sent with the Close 1001.
 pub const GOING_AWAY: &str = "server shutting down";

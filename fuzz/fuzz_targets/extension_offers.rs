@@ -7,7 +7,7 @@
 //! into one with commas are the same list.
 #![no_main]
 
-use axum_ws_handshake::__private_fuzz as private;
+use axum_ws_handshake::fuzz as private;
 use axum_ws_handshake_fuzz::{lines, model};
 use http::HeaderValue;
 use libfuzzer_sys::fuzz_target;

@@ -9,7 +9,7 @@
 //! accepted key gets the accept value of RFC 6455 §4.2.2.
 #![no_main]
 
-use axum_ws_handshake::__private_fuzz as private;
+use axum_ws_handshake::fuzz as private;
 use axum_ws_handshake_fuzz::{lines, model};
 use http::HeaderValue;
 use libfuzzer_sys::fuzz_target;

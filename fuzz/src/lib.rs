@@ -1,8 +1,8 @@
-//! Support for the fuzz targets: the reference model, the harness that drives the real
-//! layer, and the decoding of fuzz input into requests.
+//! Support for the fuzz targets: the decoding of fuzz input into requests; the
+//! reference model and the harness that drives the real layer come from
+//! `axum-ws-handshake-model` (`fuzz/model/`), which the property tests share.
 
-pub mod harness;
-pub mod model;
+pub use axum_ws_handshake_model::{harness, model};
 
 use harness::{OriginChoice, Spec};
 use http::{HeaderName, HeaderValue, Method, Uri, Version};

@@ -79,7 +79,9 @@ pub(crate) fn apply<P: SubprotocolPolicy>(
     let protocol = policy
         .select(offers.clone())
         .filter(|chosen| offers.contains(chosen))
-        .and_then(|chosen| shared_value(policy, chosen).or_else(|| HeaderValue::from_str(chosen).ok()));
+        .and_then(|chosen| {
+            shared_value(policy, chosen).or_else(|| HeaderValue::from_str(chosen).ok())
+        });
     if protocol.is_none() && policy.is_required() {
         return Err(HandshakeError::NoMatchingSubprotocol);
     }
@@ -359,7 +361,10 @@ mod tests {
         });
         for policy in [ServerPreference::new(["chat"]).required()] {
             with_offers(&["x, chat"], |o| {
-                assert_eq!(apply(&policy, o), Ok(Some(HeaderValue::from_static("chat"))))
+                assert_eq!(
+                    apply(&policy, o),
+                    Ok(Some(HeaderValue::from_static("chat")))
+                )
             });
         }
         with_offers(&["x, chat"], |o| {

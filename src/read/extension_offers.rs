@@ -14,7 +14,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use http::header::{HeaderMap, HeaderName, HeaderValue};
+use http::header::HeaderValue;
 
 use super::list::Lines;
 use super::quoted;
@@ -120,7 +120,8 @@ pub struct ExtensionOffers<'a> {
 
 impl<'a> ExtensionOffers<'a> {
     /// The offers in `headers[name]`.
-    pub(crate) fn new(headers: &'a HeaderMap, name: &'a HeaderName) -> Self {
+    #[cfg(any(fuzzing, test))]
+    pub(crate) fn new(headers: &'a http::HeaderMap, name: &'a http::HeaderName) -> Self {
         Self::from_lines(Lines::new(headers, name))
     }
 

@@ -27,6 +27,7 @@ pub(crate) struct Lines<'a> {
 }
 
 impl<'a> Lines<'a> {
+    #[cfg(any(fuzzing, test))]
     pub(crate) fn new(headers: &'a HeaderMap, name: &'a HeaderName) -> Self {
         let mut lines = headers.get_all(name).iter();
         let first = lines.next();

@@ -101,7 +101,6 @@ impl OriginPolicy for ForwardedSameOrigin {
             Err(()) => false,
         }
     }
-
 }
 
 impl ForwardedSameOrigin {

@@ -123,7 +123,12 @@ pub(crate) fn apply<O: OriginPolicy>(
     }
 }
 
-fn is_allowed<O: OriginPolicy>(policy: &O, origin: &str, host: Option<&str>, request: &Parts) -> bool {
+fn is_allowed<O: OriginPolicy>(
+    policy: &O,
+    origin: &str,
+    host: Option<&str>,
+    request: &Parts,
+) -> bool {
     let policy_any = policy as &dyn Any;
     match host {
         Some(host) if policy_any.is::<SameOrigin>() => SameOrigin::is_allowed_at(origin, host),

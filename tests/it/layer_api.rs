@@ -6,9 +6,9 @@ use std::future::Future;
 use std::time::Duration;
 
 use axum::Router;
+use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{any, get};
 use axum_ws_handshake::deflate::PerMessageDeflate;
@@ -44,9 +44,14 @@ async fn tell(ws: WebSocketUpgrade) -> Response {
 
 /// The protocol the 101 carried, and what the handler said it was handed.
 async fn agreed(client: &TestClient, path: &str, offers: &[&str]) -> (Option<String>, String) {
-    let mut socket = within(client.handshake(path).protocols(offers.iter().copied()).connect())
-        .await
-        .expect("accepted");
+    let mut socket = within(
+        client
+            .handshake(path)
+            .protocols(offers.iter().copied())
+            .connect(),
+    )
+    .await
+    .expect("accepted");
     let told = within(socket.next()).await.unwrap().unwrap();
     (
         socket.protocol().map(str::to_owned),
@@ -93,7 +98,13 @@ async fn rfc6455_10_2_an_outer_layer_refuses_before_an_inner_one_allows() {
         )
         .layer(WebSocketLayer::new());
     let client = TestClient::new(app);
-    let response = within(client.handshake("/open").origin("https://evil.example").send()).await;
+    let response = within(
+        client
+            .handshake("/open")
+            .origin("https://evil.example")
+            .send(),
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let (_, told) = agreed(&client, "/open", &[]).await;
     assert_eq!(told, "protocol=none origin=http://localhost");

@@ -1,43 +1,23 @@
 //! Property tests (proptest) of the handshake: generated requests through the real
 //! `WebSocketLayer` service, checked against the reference model shared with the fuzz
-//! targets (`fuzz/src/model.rs`, `fuzz/src/harness.rs`), and round trips of the header
-//! parsers.
+//! targets (`axum-ws-handshake-model`, in `fuzz/model/`). The parsers' own property
+//! tests are unit tests (`src/fuzz/proptests.rs`).
 //!
 //! - every generated request gets exactly what the model says, so never a handler call
 //!   (the 101) for an invalid one; and a valid handshake with any one defect is refused;
 //! - a chosen subprotocol is always one the client offered and the server supports;
-//! - an accepted key always decodes to 16 bytes, and the accept value is RFC 6455's;
-//! - a header list, and an extension list, parsed then written back parse the same.
+//! - an accepted key's accept value is RFC 6455's.
 //!
 //! Case counts are set per property below (`PROPTEST_CASES` overrides them all).
 
-#[path = "../fuzz/src/harness.rs"]
-mod harness;
-#[path = "../fuzz/src/model.rs"]
-mod model;
-
-use axum_ws_handshake::__private_fuzz as private;
+use axum_ws_handshake_model::harness::{self, OriginChoice, Spec};
+use axum_ws_handshake_model::model::{self, Deflate, Extensions, Outcome, Preference, Server};
+use axum_ws_handshake_model::strategies::{config, offer};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use harness::{OriginChoice, Spec};
 use http::{HeaderName, HeaderValue, Method, Uri, Version};
-use model::{Deflate, Extensions, Outcome, Preference, Server};
 use proptest::prelude::*;
 use proptest::sample::select;
-
-/// Cases per property, unless `PROPTEST_CASES` is set.
-fn config(cases: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(cases);
-    ProptestConfig {
-        cases,
-        // No regressions file in the tree: a failure prints its minimal case.
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
 
 // ---------------------------------------------------------------------------------------
 // Generators
@@ -183,34 +163,6 @@ fn protocols() -> impl Strategy<Value = Vec<u8>> + Clone {
         19 => list,
         1 => pick(&[b"chat, super chat", b"a/b", b"chat;v=1", b"\"chat\"", b"caf\xc3\xa9"]),
     ]
-}
-
-/// One generated extension offer: `(name, [(param, value)])`.
-fn offer() -> impl Strategy<Value = model::Offer> {
-    let token = select(
-        &[
-            "permessage-deflate",
-            "x-webkit-deflate-frame",
-            "x-unoffered",
-            "X-Unoffered",
-            "a",
-            "permessage-deflate",
-            "Permessage-Deflate",
-            "client_max_window_bits",
-            "server_max_window_bits",
-            "server_no_context_takeover",
-            "client_no_context_takeover",
-            "8",
-            "10",
-            "15",
-            "16",
-            "010",
-            "!#$%&'*+-.^_`|~",
-        ][..],
-    )
-    .prop_map(str::to_owned);
-    let param = (token.clone(), proptest::option::of(token.clone()));
-    (token, proptest::collection::vec(param, 0..=3))
 }
 
 /// RFC 7692 offers: permessage-deflate with a subset of its parameters, values valid or
@@ -664,87 +616,11 @@ proptest! {
             Outcome::PassThrough => prop_assert!(false, "a valid handshake passed through"),
         }
     }
-
-    /// Any 16 bytes, encoded, are an accepted key whose accept value is RFC 6455's.
-    #[test]
-    fn an_accepted_key_decodes_to_16_bytes(bytes in any::<[u8; 16]>(), other in any::<Vec<u8>>()) {
-        let key = STANDARD.encode(bytes);
-        prop_assert!(private::is_valid_key(key.as_bytes()));
-        prop_assert_eq!(private::accept(key.as_bytes()), model::accept_for(key.as_bytes()));
-        // And anything the key check accepts decodes to 16 bytes.
-        if private::is_valid_key(&other) {
-            prop_assert_eq!(STANDARD.decode(&other).unwrap().len(), 16);
-        }
-    }
-}
-
-/// A list element as a client might write one: no comma, no OWS at its ends.
-fn element() -> impl Strategy<Value = Vec<u8>> + Clone {
-    let byte = prop_oneof![
-        8 => select(b"abcXYZ019-._!~".to_vec()),
-        1 => select(b" \t\";=/()".to_vec()),
-        1 => 0x80u8..=0xff,
-    ];
-    proptest::collection::vec(byte, 1..12).prop_filter_map("trimmed", |e| {
-        let trimmed = model::trim_ows(&e).to_vec();
-        (!trimmed.is_empty()).then_some(trimmed)
-    })
-}
-
-proptest! {
-    #![proptest_config(config(3000))]
-
-    /// Elements written with any separators, OWS, empty elements and line breaks parse
-    /// back to the same elements; and parsing arbitrary lines, writing the elements back
-    /// and parsing again is stable.
-    #[test]
-    fn header_lists_round_trip(
-        elements in proptest::collection::vec(element(), 0..8),
-        seps in proptest::collection::vec(select(&[",", ", ", " ,", ",\t", ", ,", "\n", ",\n ,"][..]), 8),
-        raw in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..24), 0..4),
-    ) {
-        let mut text = Vec::new();
-        for (i, element) in elements.iter().enumerate() {
-            if i > 0 {
-                text.extend_from_slice(seps[i % seps.len()].as_bytes());
-            }
-            text.extend_from_slice(element);
-        }
-        let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
-        prop_assert_eq!(&private::list_elements(&lines), &elements);
-
-        let raw: Vec<&[u8]> = raw.iter().map(Vec::as_slice).collect();
-        let parsed = private::list_elements(&raw);
-        let written = parsed.join(&b", "[..]);
-        prop_assert_eq!(private::list_elements(&[&written]), parsed);
-    }
-
-    /// Offers written back, values bare or quoted, with OWS anywhere it is allowed,
-    /// parse to the same offers.
-    #[test]
-    fn extension_lists_round_trip(
-        offers in proptest::collection::vec(offer(), 0..4),
-        quoted in any::<bool>(),
-        spaced in any::<bool>(),
-    ) {
-        let mut text = model::serialize_offers(&offers, quoted);
-        if spaced {
-            text = text.replace("; ", " ;\t").replace('=', " = ").replace(", ", " ,, ");
-        }
-        prop_assert_eq!(private::extension_offers(&[text.as_bytes()]), Some(offers.clone()));
-        // One offer per line is the same list (RFC 9110 §5.3).
-        let lines: Vec<String> = offers
-            .iter()
-            .map(|o| model::serialize_offers(std::slice::from_ref(o), quoted))
-            .collect();
-        let lines: Vec<&[u8]> = lines.iter().map(String::as_bytes).collect();
-        prop_assert_eq!(private::extension_offers(&lines), Some(offers));
-    }
 }
 
 /// The request generator is not degenerate: a fair share of its requests is accepted,
 /// each refusal status of the table and the pass-through appear. Prints the mix
-/// (`cargo test --test proptest_handshake -- --nocapture`).
+/// (`cargo test --test it proptest_handshake -- --nocapture`).
 #[test]
 fn the_generator_covers_every_outcome() {
     use proptest::strategy::ValueTree;

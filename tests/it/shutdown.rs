@@ -1,11 +1,11 @@
 //! Graceful shutdown over real TCP: sockets handed over with
 //! `WebSocketUpgrade::graceful_shutdown` are sent a Close with 1001 (going away) when the
 //! shutdown starts, by `on_websocket` and `on_deflate_websocket` callbacks that select on
-//! the socket's signal, over HTTP/1.1 and over HTTP/2 (RFC 8441, the echo example's own
-//! serving); their tasks are tracked, and `GracefulShutdown::wait` ends only once the
+//! the socket's signal, over HTTP/1.1 and over HTTP/2 (RFC 8441, `axum::serve` with its
+//! graceful shutdown); their tasks are tracked, and `GracefulShutdown::wait` ends only once the
 //! close handshakes have.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -16,10 +16,6 @@ use axum::extract::State;
 use axum::http::{Method, Request, StatusCode, header};
 use axum::routing::any;
 use axum_ws_handshake::deflate::{DeflateWebSocket, PerMessageDeflate};
-use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::Role;
-use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use axum_ws_handshake::tokio_tungstenite::tungstenite::{Bytes, Message};
-use axum_ws_handshake::tokio_tungstenite::{WebSocketStream, connect_async};
 use axum_ws_handshake::{GracefulShutdown, WebSocket, WebSocketLayer, WebSocketUpgrade};
 use common::TIMEOUT;
 use futures_util::{SinkExt, StreamExt};
@@ -28,15 +24,16 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::timeout;
+use tokio_tungstenite::tungstenite::protocol::Role;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{Bytes, Message};
+use tokio_tungstenite::{WebSocketStream, connect_async};
 
 // ---------------------------------------------------------------------------------------
 // The server side: the pattern the README and `GracefulShutdown`'s docs show
 // ---------------------------------------------------------------------------------------
 
-/// The echo example's loop, on either codec: a Close 1001 when the shutdown starts.
-#[path = "../examples/common/echo_loop.rs"]
-mod echo_loop;
-use echo_loop::{Ended, GOING_AWAY as REASON};
+use common::echo_loop::{self, Ended, GOING_AWAY as REASON};
 
 /// The example's echo; on the shutdown signal, after the Close 1001 and the close
 /// handshake, `linger` is spent with the socket dropped before the task ends (a task
@@ -275,13 +272,15 @@ async fn on_deflate_websocket_sockets_are_closed_with_1001_and_awaited() {
 }
 
 // ---------------------------------------------------------------------------------------
-// HTTP/2 (RFC 8441), the echo example's serving
+// HTTP/2 (RFC 8441), served by `axum::serve` with its graceful shutdown
 // ---------------------------------------------------------------------------------------
 
-/// The server as a process would run it, on a runtime of its own on another thread: the
-/// echo example's `serve_with_shutdown` until the shutdown, then the bounded wait, then
-/// the runtime is dropped (what the process's exit does to any task left). Returns the
-/// address and the thread, which yields whether the wait ended within its bound.
+/// The server as a process would run it, on a runtime of its own on another thread:
+/// `axum::serve` with its graceful shutdown on the shutdown's signal (no new connection,
+/// each connection asked to finish: HTTP/2 ones send GOAWAY and end once their streams,
+/// WebSockets included, have), then the bounded wait, then the runtime is dropped (what
+/// the process's exit does to any task left). Returns the address and the thread, which
+/// yields whether the serving and the wait ended within their bound.
 fn spawn_server(shutdown: GracefulShutdown) -> (SocketAddr, std::thread::JoinHandle<bool>) {
     let std_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     std_listener.set_nonblocking(true).unwrap();
@@ -295,16 +294,13 @@ fn spawn_server(shutdown: GracefulShutdown) -> (SocketAddr, std::thread::JoinHan
         runtime.block_on(async move {
             let listener = TcpListener::from_std(std_listener).unwrap();
             let app = app(&shutdown, Duration::ZERO);
-            common::echo_example::serve_with_shutdown(
-                listener,
-                app,
-                common::echo_example::HEADER_READ_TIMEOUT,
-                shutdown.clone(),
-            )
-            .await;
-            timeout(Duration::from_secs(5), shutdown.wait())
-                .await
-                .is_ok()
+            let serving = axum::serve(listener, app).with_graceful_shutdown(shutdown.signal());
+            timeout(Duration::from_secs(5), async {
+                serving.await.expect("axum::serve");
+                shutdown.wait().await;
+            })
+            .await
+            .is_ok()
         })
     });
     (addr, server)
@@ -372,8 +368,7 @@ async fn over_http2_the_close_leaves_before_the_connection_ends() {
         open(&mut ws).await;
         sockets.push(ws);
     }
-    // Two sockets and their connection's task.
-    assert_eq!(shutdown.tracker().len(), 3);
+    assert_eq!(shutdown.tracker().len(), 2, "the two sockets' tasks");
 
     let started = std::time::Instant::now();
     shutdown.start();
@@ -401,8 +396,8 @@ async fn over_http2_the_close_leaves_before_the_connection_ends() {
     );
 }
 
-/// Over HTTP/1.1 the echo example's serving closes idle keep-alive connections and stops
-/// accepting, so the wait is not held by a client that keeps a connection open.
+/// Over HTTP/1.1 the serving closes idle keep-alive connections and stops accepting, so
+/// the shutdown is not held by a client that keeps a connection open.
 #[tokio::test]
 async fn idle_http1_connections_are_closed() {
     let shutdown = GracefulShutdown::new();
@@ -422,7 +417,6 @@ async fn idle_http1_connections_are_closed() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    assert_eq!(shutdown.tracker().len(), 1, "the connection's task");
     shutdown.start();
     timeout(TIMEOUT, connection)
         .await

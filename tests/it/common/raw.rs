@@ -15,23 +15,33 @@ use super::{RFC_ACCEPT, RFC_KEY, TIMEOUT};
 // ---------------------------------------------------------------------------------------
 
 /// An HTTP/1.1 request written out byte for byte: method, target, version and header
-/// lines in the order given, with their names spelled as given.
+/// lines in the order given, with their names spelled as given. Any byte can go
+/// anywhere: the request line can be replaced whole, lines added after the headers as
+/// they are, the line ending changed.
 #[derive(Debug, Clone)]
 pub struct Req {
-    method: String,
-    target: String,
-    version: String,
-    headers: Vec<(String, String)>,
+    method: Vec<u8>,
+    target: Vec<u8>,
+    version: Vec<u8>,
+    /// The request line, if set whole (then method, target and version are unused).
+    line: Option<Vec<u8>>,
+    headers: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Lines written as they are after the headers.
+    raw_lines: Vec<Vec<u8>>,
+    eol: &'static [u8],
 }
 
 impl Req {
     /// A bare request without headers.
-    pub fn new(method: &str, target: &str) -> Self {
+    pub fn new(method: &str, target: impl AsRef<[u8]>) -> Self {
         Self {
             method: method.into(),
-            target: target.into(),
-            version: "HTTP/1.1".into(),
+            target: target.as_ref().to_vec(),
+            version: b"HTTP/1.1".to_vec(),
+            line: None,
             headers: Vec::new(),
+            raw_lines: Vec::new(),
+            eol: b"\r\n",
         }
     }
 
@@ -39,7 +49,7 @@ impl Req {
     /// subprotocols), to `target` on the server at `addr` (its `Host`).
     pub fn handshake(addr: SocketAddr, target: &str) -> Self {
         Self::new("GET", target)
-            .add("Host", &addr.to_string())
+            .add("Host", addr.to_string())
             .add("Upgrade", "websocket")
             .add("Connection", "Upgrade")
             .add("Sec-WebSocket-Key", RFC_KEY)
@@ -56,50 +66,76 @@ impl Req {
         self
     }
 
+    /// Replaces the request line whole.
+    pub fn line(mut self, line: impl AsRef<[u8]>) -> Self {
+        self.line = Some(line.as_ref().to_vec());
+        self
+    }
+
     /// Appends a header line.
-    pub fn add(mut self, name: &str, value: &str) -> Self {
-        self.headers.push((name.into(), value.into()));
+    pub fn add(mut self, name: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Self {
+        self.headers
+            .push((name.as_ref().to_vec(), value.as_ref().to_vec()));
+        self
+    }
+
+    /// Appends a line as it is, after the headers.
+    pub fn raw_line(mut self, line: impl AsRef<[u8]>) -> Self {
+        self.raw_lines.push(line.as_ref().to_vec());
         self
     }
 
     /// Removes every line of the header `name` (case-insensitive).
     pub fn remove(mut self, name: &str) -> Self {
-        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self.headers
+            .retain(|(n, _)| !n.eq_ignore_ascii_case(name.as_bytes()));
         self
     }
 
     /// Replaces every line of the header `name` with one line (kept at the position of
     /// the first), or appends it.
-    pub fn set(mut self, name: &str, value: &str) -> Self {
-        match self
-            .headers
-            .iter()
-            .position(|(n, _)| n.eq_ignore_ascii_case(name))
-        {
+    pub fn set(mut self, name: &str, value: impl AsRef<[u8]>) -> Self {
+        let value = value.as_ref().to_vec();
+        let name_matches = |n: &[u8]| n.eq_ignore_ascii_case(name.as_bytes());
+        match self.headers.iter().position(|(n, _)| name_matches(n)) {
             Some(first) => {
-                self.headers[first].1 = value.into();
+                self.headers[first].1 = value;
                 let mut index = 0;
                 self.headers.retain(|(n, _)| {
-                    let keep = index <= first || !n.eq_ignore_ascii_case(name);
+                    let keep = index <= first || !name_matches(n);
                     index += 1;
                     keep
                 });
             }
-            None => self.headers.push((name.into(), value.into())),
+            None => self.headers.push((name.as_bytes().to_vec(), value)),
         }
         self
     }
 
+    /// The line ending (`\r\n` unless set).
+    pub fn eol(mut self, eol: &'static [u8]) -> Self {
+        self.eol = eol;
+        self
+    }
+
     pub fn bytes(&self) -> Vec<u8> {
-        let mut out = format!("{} {} {}\r\n", self.method, self.target, self.version);
+        let mut out = match &self.line {
+            Some(line) => line.clone(),
+            None => [&self.method[..], &self.target, &self.version].join(&b' '),
+        };
+        out.extend_from_slice(self.eol);
         for (name, value) in &self.headers {
-            out.push_str(name);
-            out.push_str(": ");
-            out.push_str(value);
-            out.push_str("\r\n");
+            out.extend_from_slice(name);
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(value);
+            out.extend_from_slice(self.eol);
         }
-        out.push_str("\r\n");
-        out.into_bytes()
+        for line in &self.raw_lines {
+            out.extend_from_slice(line);
+            out.extend_from_slice(self.eol);
+        }
+        out.extend_from_slice(self.eol);
+        out
     }
 }
 

@@ -11,7 +11,7 @@
 //! axum's extractor then re-checks the request on its own, and is stricter than the
 //! layer in places: see `rfc6455_4_2_1_axums_extractor_rechecks_more_strictly`.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 

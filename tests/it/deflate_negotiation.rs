@@ -3,7 +3,7 @@
 //! `Sec-WebSocket-Extensions` of the 101, or no header when every offer was declined.
 #![cfg(feature = "deflate")]
 
-mod common;
+use crate::common;
 
 use axum::Router;
 use axum::http::HeaderValue;

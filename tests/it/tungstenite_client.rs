@@ -1,7 +1,7 @@
 //! A real WebSocket client (tokio-tungstenite 0.29) against the layer and an echo
 //! handler: messages both ways, control frames, the close handshake and subprotocols.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 

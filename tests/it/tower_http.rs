@@ -19,7 +19,7 @@
 //!   inside, it sees no refusal of the layer, and a route's 200 where the client got
 //!   the layer's 404.
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::sync::{Arc, Mutex};

@@ -1,35 +1,30 @@
 //! The bad-input table: malformed handshakes over real TCP, each with the answer it must
 //! get, and after each a valid handshake on the same server that must still succeed.
 //!
-//! The server is served by `examples/echo.rs`'s own `serve` (examples/common/serve.rs:
-//! HTTP/1.1 with upgrades and h2c with extended CONNECT told apart by one read, a
-//! `TokioTimer` and a header read timeout), here [`HEADER_READ_TIMEOUT`] = 2 s instead
-//! of 10 s so that the slow rows finish quickly. Routes: `/echo` behind the default layer (same-origin, no
+//! The server is `axum::serve`. Routes: `/echo` behind the default layer (same-origin, no
 //! subprotocol, version 13, no extensions), `/chat` behind a layer that requires the
 //! subprotocol `chat.v1`, `/health`.
 //!
 //! Answers come from three places, and the table says which: the layer (400, 403, 426),
 //! the `WebSocketUpgrade` extractor for requests that are not upgrade attempts (426 with
-//! `Upgrade: websocket`), and hyper itself for heads it cannot parse (400, 431) or does
-//! not finish in time (the connection closed without a response).
+//! `Upgrade: websocket`), and hyper itself for heads it cannot parse (400, 431) or that
+//! end before they are whole (the connection closed without a response).
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::routing::{any, get};
 use axum_ws_handshake::WebSocketLayer;
 use axum_ws_handshake::policy::ServerPreference;
-use common::{RFC_ACCEPT, RFC_KEY, echo, serve_as_echo_example};
+use common::{RFC_ACCEPT, RFC_KEY, Req, echo};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{sleep, timeout};
 
-/// The test server's header read timeout (the echo example uses 10 s).
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long a row may wait for an answer or a close.
 const WAIT: Duration = Duration::from_secs(8);
 
@@ -49,108 +44,14 @@ fn app() -> Router {
         .route("/health", get(|| async { "ok" }))
 }
 
-/// Serves `app()` with examples/echo.rs's own `serve`, on an ephemeral port.
+/// Serves `app()` with `axum::serve`, on an ephemeral port.
 async fn serve() -> SocketAddr {
-    serve_as_echo_example(app(), HEADER_READ_TIMEOUT).await
+    common::serve(app()).await
 }
 
 // ---------------------------------------------------------------------------------------
 // Requests
 // ---------------------------------------------------------------------------------------
-
-/// A request head as lines of bytes, so that any byte can be put anywhere.
-#[derive(Clone)]
-struct Head {
-    line: Vec<u8>,
-    headers: Vec<(Vec<u8>, Vec<u8>)>,
-    /// Lines written as they are after the headers.
-    raw_lines: Vec<Vec<u8>>,
-    eol: &'static [u8],
-}
-
-impl Head {
-    /// The valid handshake to `target`.
-    fn handshake(addr: SocketAddr, target: &str) -> Self {
-        Self {
-            line: format!("GET {target} HTTP/1.1").into_bytes(),
-            headers: vec![
-                (b"Host".to_vec(), addr.to_string().into_bytes()),
-                (b"Upgrade".to_vec(), b"websocket".to_vec()),
-                (b"Connection".to_vec(), b"Upgrade".to_vec()),
-                (b"Sec-WebSocket-Key".to_vec(), RFC_KEY.as_bytes().to_vec()),
-                (b"Sec-WebSocket-Version".to_vec(), b"13".to_vec()),
-            ],
-            raw_lines: Vec::new(),
-            eol: b"\r\n",
-        }
-    }
-
-    /// Appends a line as it is, after the headers.
-    fn raw_line(mut self, line: impl AsRef<[u8]>) -> Self {
-        self.raw_lines.push(line.as_ref().to_vec());
-        self
-    }
-
-    fn line(mut self, line: impl AsRef<[u8]>) -> Self {
-        self.line = line.as_ref().to_vec();
-        self
-    }
-
-    /// Replaces every line of `name` with one, or appends it.
-    fn set(mut self, name: &str, value: impl AsRef<[u8]>) -> Self {
-        let value = value.as_ref().to_vec();
-        match self
-            .headers
-            .iter()
-            .position(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
-        {
-            Some(i) => {
-                self.headers[i].1 = value;
-                let mut index = 0;
-                self.headers.retain(|(n, _)| {
-                    index += 1;
-                    index - 1 <= i || !n.eq_ignore_ascii_case(name.as_bytes())
-                });
-            }
-            None => self.headers.push((name.as_bytes().to_vec(), value)),
-        }
-        self
-    }
-
-    fn add(mut self, name: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Self {
-        self.headers
-            .push((name.as_ref().to_vec(), value.as_ref().to_vec()));
-        self
-    }
-
-    fn remove(mut self, name: &str) -> Self {
-        self.headers
-            .retain(|(n, _)| !n.eq_ignore_ascii_case(name.as_bytes()));
-        self
-    }
-
-    fn eol(mut self, eol: &'static [u8]) -> Self {
-        self.eol = eol;
-        self
-    }
-
-    fn bytes(&self) -> Vec<u8> {
-        let mut out = self.line.clone();
-        out.extend_from_slice(self.eol);
-        for (name, value) in &self.headers {
-            out.extend_from_slice(name);
-            out.extend_from_slice(b": ");
-            out.extend_from_slice(value);
-            out.extend_from_slice(self.eol);
-        }
-        for line in &self.raw_lines {
-            out.extend_from_slice(line);
-            out.extend_from_slice(self.eol);
-        }
-        out.extend_from_slice(self.eol);
-        out
-    }
-}
 
 /// How a row's bytes are sent.
 #[derive(Clone, Copy, Debug)]
@@ -159,8 +60,6 @@ enum Send {
     Whole,
     /// One byte per write, `ms` apart.
     ByteAtATime { ms: u64 },
-    /// The first `n` bytes, then nothing: the client keeps the connection open.
-    Stall { n: usize },
     /// The first `n` bytes, then the client shuts its side down.
     HalfThenShutdown { n: usize },
 }
@@ -186,7 +85,7 @@ struct Row {
     expect: Expect,
 }
 
-fn row(name: &'static str, head: Head, expect: u16) -> Row {
+fn row(name: &'static str, head: Req, expect: u16) -> Row {
     Row {
         name,
         bytes: head.bytes(),
@@ -204,7 +103,7 @@ fn raw(name: &'static str, bytes: impl AsRef<[u8]>, expect: Expect) -> Row {
     }
 }
 
-fn sent(name: &'static str, head: Head, send: Send, expect: Expect) -> Row {
+fn sent(name: &'static str, head: Req, send: Send, expect: Expect) -> Row {
     Row {
         name,
         bytes: head.bytes(),
@@ -221,11 +120,13 @@ fn many_tokens(n: usize) -> String {
         .join(", ")
 }
 
-/// The table.
+/// The table. The layer's refusals of one header each, per RFC clause, are
+/// raw_handshake.rs's tables; the rows here are the rest: methods, versions, heads hyper
+/// cannot parse, oversize and slow heads, and the odd values of each header.
 fn rows(addr: SocketAddr) -> Vec<Row> {
     use Expect::*;
-    let hs = || Head::handshake(addr, "/echo");
-    let chat = || Head::handshake(addr, "/chat");
+    let hs = || Req::handshake(addr, "/echo");
+    let chat = || Req::handshake(addr, "/chat");
     let garbage: Vec<u8> = (0..512u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
@@ -274,10 +175,7 @@ fn rows(addr: SocketAddr) -> Vec<Row> {
         row("no target", hs().line("GET HTTP/1.1"), 400),
         row("target with a space", hs().line("GET /e cho HTTP/1.1"), 400),
         // Host (RFC 6455 §4.2.1 item 2, RFC 9112 §3.2).
-        row("no Host", hs().remove("Host"), 400),
-        row("two Hosts", hs().add("Host", addr.to_string()), 400),
         row("empty Host", hs().set("Host", ""), 400),
-        row("Host with a space", hs().set("Host", "a b"), 400),
         row(
             "Host with a bad port",
             hs().set("Host", "127.0.0.1:99999"),
@@ -306,65 +204,20 @@ fn rows(addr: SocketAddr) -> Vec<Row> {
             hs().set("Upgrade", b"websocket\xff"),
             426,
         ),
-        row("no Connection", hs().remove("Connection"), 400),
-        row(
-            "Connection: keep-alive",
-            hs().set("Connection", "keep-alive"),
-            400,
-        ),
-        row(
-            "Connection: x-upgrade",
-            hs().set("Connection", "x-upgrade"),
-            400,
-        ),
         row(
             "Connection: upgraded",
             hs().set("Connection", "upgraded"),
             400,
         ),
         // Sec-WebSocket-Version (§4.2.1 item 6, §4.4): 426 with the supported versions.
-        row("no version", hs().remove("Sec-WebSocket-Version"), 426),
-        row("version 8", hs().set("Sec-WebSocket-Version", "8"), 426),
         row("version 14", hs().set("Sec-WebSocket-Version", "14"), 426),
         row(
             "version list",
             hs().set("Sec-WebSocket-Version", "13, 8"),
             426,
         ),
-        row("version 013", hs().set("Sec-WebSocket-Version", "013"), 426),
-        row("version abc", hs().set("Sec-WebSocket-Version", "abc"), 426),
-        row("two versions", hs().add("Sec-WebSocket-Version", "13"), 426),
-        row(
-            "draft-hixie-76",
-            hs().remove("Sec-WebSocket-Key")
-                .remove("Sec-WebSocket-Version")
-                .add("Sec-WebSocket-Key1", "4 @1  46546xW%0l 1 5")
-                .add("Sec-WebSocket-Key2", "12998 5 Y3 1  .P00"),
-            426,
-        ),
         // Sec-WebSocket-Key (§4.2.1 item 5).
-        row("no key", hs().remove("Sec-WebSocket-Key"), 400),
-        row(
-            "two keys",
-            hs().add("Sec-WebSocket-Key", "AAAAAAAAAAAAAAAAAAAAAA=="),
-            400,
-        ),
         row("empty key", hs().set("Sec-WebSocket-Key", ""), 400),
-        row(
-            "unpadded key",
-            hs().set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ"),
-            400,
-        ),
-        row(
-            "17-byte key",
-            hs().set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZUE="),
-            400,
-        ),
-        row(
-            "15-byte key",
-            hs().set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25j"),
-            400,
-        ),
         row(
             "non-canonical key",
             hs().set("Sec-WebSocket-Key", "AAAAAAAAAAAAAAAAAAAAAB=="),
@@ -392,12 +245,6 @@ fn rows(addr: SocketAddr) -> Vec<Row> {
         ),
         // Origin (§4.2.2, §10.2; RFC 6454 §7.3).
         row(
-            "foreign Origin",
-            hs().add("Origin", "http://evil.test"),
-            403,
-        ),
-        row("Origin null", hs().add("Origin", "null"), 403),
-        row(
             "Origin of another port",
             hs().add("Origin", "http://127.0.0.1:1"),
             403,
@@ -422,11 +269,6 @@ fn rows(addr: SocketAddr) -> Vec<Row> {
         row(
             "protocol with a space",
             hs().add("Sec-WebSocket-Protocol", "chat, super chat"),
-            400,
-        ),
-        row(
-            "protocol with a slash",
-            hs().add("Sec-WebSocket-Protocol", "a/b"),
             400,
         ),
         row(
@@ -466,11 +308,6 @@ fn rows(addr: SocketAddr) -> Vec<Row> {
             431,
         ),
         // Sec-WebSocket-Extensions (§9.1).
-        row(
-            "extension param without a name",
-            hs().add("Sec-WebSocket-Extensions", "permessage-deflate; ="),
-            400,
-        ),
         row(
             "extensions without a comma",
             hs().add("Sec-WebSocket-Extensions", "a b"),
@@ -523,8 +360,6 @@ fn rows(addr: SocketAddr) -> Vec<Row> {
         ),
         row("bad Content-Length", hs().add("Content-Length", "abc"), 400),
         raw("binary garbage", &garbage, Status(400)),
-        // RFC 9112 §2.2: empty lines before a request line are skipped; then nothing comes.
-        raw("empty lines only", "\r\n\r\n", Close),
         // Oversize heads: hyper's limits (100 header lines, ~400 KiB of buffer).
         row(
             "101 header lines (hyper allows 100)",
@@ -561,24 +396,6 @@ fn rows(addr: SocketAddr) -> Vec<Row> {
             Status(400),
         ),
         sent(
-            "a byte every 20 ms, slower than the header read timeout",
-            hs(),
-            Send::ByteAtATime { ms: 20 },
-            Close,
-        ),
-        sent(
-            "half a head, then silence",
-            hs(),
-            Send::Stall { n: 60 },
-            Close,
-        ),
-        sent(
-            "the request line only, then silence",
-            hs(),
-            Send::Stall { n: 20 },
-            Close,
-        ),
-        sent(
             "half a head, then the client shuts down",
             hs(),
             Send::HalfThenShutdown { n: 60 },
@@ -595,12 +412,12 @@ fn rows(addr: SocketAddr) -> Vec<Row> {
 #[derive(Debug)]
 enum Got {
     Response { status: u16, head: String },
-    Closed { after: Duration },
+    Closed,
     Reset,
 }
 
 /// Reads a response head, or how the connection ended.
-async fn read_answer(stream: &mut TcpStream, started: Instant) -> Got {
+async fn read_answer(stream: &mut TcpStream) -> Got {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
@@ -617,9 +434,7 @@ async fn read_answer(stream: &mut TcpStream, started: Instant) -> Got {
             Err(_) => panic!("no answer and no close within {WAIT:?}; read {buf:?}"),
             Ok(Ok(0)) => {
                 assert!(buf.is_empty(), "closed after a partial response {buf:?}");
-                return Got::Closed {
-                    after: started.elapsed(),
-                };
+                return Got::Closed;
             }
             Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
             Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => return Got::Reset,
@@ -643,7 +458,6 @@ async fn send(stream: &mut TcpStream, bytes: &[u8], how: Send) {
                 sleep(Duration::from_millis(ms)).await;
             }
         }
-        Send::Stall { n } => stream.write_all(&bytes[..n]).await.unwrap(),
         Send::HalfThenShutdown { n } => {
             stream.write_all(&bytes[..n]).await.unwrap();
             stream.shutdown().await.unwrap();
@@ -654,9 +468,8 @@ async fn send(stream: &mut TcpStream, bytes: &[u8], how: Send) {
 async fn run(addr: SocketAddr, row: &Row) -> Result<(), String> {
     let mut stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
     stream.set_nodelay(true).unwrap();
-    let started = Instant::now();
     send(&mut stream, &row.bytes, row.send).await;
-    let got = read_answer(&mut stream, started).await;
+    let got = read_answer(&mut stream).await;
     match (row.expect, &got) {
         (Expect::Status(want) | Expect::StatusOrReset(want), Got::Response { status, head })
             if *status == want =>
@@ -664,17 +477,7 @@ async fn run(addr: SocketAddr, row: &Row) -> Result<(), String> {
             check_head(want, head)
         }
         (Expect::StatusOrReset(_), Got::Reset) => Ok(()),
-        (Expect::Close, Got::Closed { after }) => {
-            // Stalled heads are cut by the header read timeout, not earlier nor much later.
-            if matches!(row.send, Send::Stall { .. })
-                && !(HEADER_READ_TIMEOUT <= *after && *after < HEADER_READ_TIMEOUT * 3)
-            {
-                return Err(format!(
-                    "closed after {after:?}, not by the header read timeout"
-                ));
-            }
-            Ok(())
-        }
+        (Expect::Close, Got::Closed) => Ok(()),
         _ => Err(format!("expected {:?}, got {got:?}", row.expect)),
     }
 }
@@ -738,61 +541,4 @@ async fn every_bad_input_gets_its_answer_and_the_server_stays_up() {
         failures.len(),
         failures.join("\n")
     );
-}
-
-/// Connects, sends `bytes`, and reports whether the server closed the connection within
-/// three header read timeouts.
-async fn closed_within_timeout(addr: SocketAddr, bytes: &[u8]) -> Option<Duration> {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream.write_all(bytes).await.unwrap();
-    let started = Instant::now();
-    let mut buf = [0u8; 1024];
-    loop {
-        match timeout(HEADER_READ_TIMEOUT * 3, stream.read(&mut buf)).await {
-            Err(_) => return None,
-            Ok(Ok(0) | Err(_)) => return Some(started.elapsed()),
-            Ok(Ok(_)) => {}
-        }
-    }
-}
-
-/// A client that connects and sends nothing holds its connection (a file descriptor, a
-/// task, its buffers) until the header read timeout closes it, as a half-sent head does.
-#[tokio::test]
-async fn a_silent_connection_is_closed_by_the_header_read_timeout() {
-    let addr = serve().await;
-    let closed = closed_within_timeout(addr, b"").await;
-    assert!(
-        closed.is_some(),
-        "still open after {:?}",
-        HEADER_READ_TIMEOUT * 3
-    );
-}
-
-/// The same for a client that stalls inside the HTTP/2 preface.
-#[tokio::test]
-async fn a_stalled_http2_preface_is_closed_by_the_header_read_timeout() {
-    let addr = serve().await;
-    let closed = closed_within_timeout(addr, b"PRI * HTTP/2.0\r\n").await;
-    assert!(
-        closed.is_some(),
-        "still open after {:?}",
-        HEADER_READ_TIMEOUT * 3
-    );
-}
-
-/// RFC 9112 §3.2: a `Host` "with an invalid field value" MUST get 400. Between brackets
-/// RFC 3986 §3.2.2 allows only an IPv6 address or `v<hex>.<...>` (IPvFuture). (Found by
-/// the fuzz target, fixed in 9057b8a.)
-#[tokio::test]
-async fn bracketed_hosts_that_are_not_ip_literals_are_refused() {
-    let addr = serve().await;
-    for host in ["[zz]", "[1.2.3.4]", "[:::]", "[v.1]", "[vz.1]"] {
-        let row = row(
-            "bad IP literal",
-            Head::handshake(addr, "/echo").set("Host", host),
-            400,
-        );
-        assert_eq!(run(addr, &row).await, Ok(()), "Host: {host}");
-    }
 }

@@ -3,10 +3,7 @@
 //! with `str::split`, keys are checked with the `base64` crate's strict decoder, the
 //! extension grammar is read part by part after splitting on `,` and `;`.
 //!
-//! Shared by the fuzz targets (`fuzz/fuzz_targets/`) and the property tests
-//! (`tests/proptest_handshake.rs`, through `#[path]`), so both check the same rules.
 //! Where the RFCs leave a choice, the model follows docs/DECISIONS.md.
-#![allow(dead_code)]
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;

@@ -1,9 +1,6 @@
 //! Drives a request through the real `WebSocketLayer` service and checks the answer
-//! against [`model`](super::model): the inner service stands in for the handler and
+//! against [`model`](crate::model): the inner service stands in for the handler and
 //! records what reached it.
-//!
-//! Shared by the fuzz targets and the property tests (`#[path]`), like the model.
-#![allow(dead_code)]
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -17,7 +14,7 @@ use axum_ws_handshake::deflate::PerMessageDeflate;
 use axum_ws_handshake::policy::{
     AgreedExtensions, AllowedOrigins, AnyOrigin, ClientPreference, ExtensionOffers,
     ExtensionPolicy, ForwardedSameOrigin, OriginPolicy, SameOrigin, ServerPreference,
-    SubprotocolPolicy, SubprotocolOffers,
+    SubprotocolOffers, SubprotocolPolicy,
 };
 use axum_ws_handshake::{Negotiated, WebSocketLayer};
 use http::header::{CONNECTION, SEC_WEBSOCKET_PROTOCOL, SEC_WEBSOCKET_VERSION, UPGRADE};
@@ -25,7 +22,7 @@ use http::request::Parts;
 use http::{HeaderName, HeaderValue, Method, StatusCode, Uri, Version};
 use tower::{Layer, ServiceExt};
 
-use super::model::{self, Extensions, Outcome, Preference, Server};
+use crate::model::{self, Extensions, Outcome, Preference, Server};
 
 /// Which origin policy the layer runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,7 +178,9 @@ fn ready<F: Future>(future: F) -> F::Output {
 /// requires.
 pub fn observe(spec: &Spec) -> (Outcome, String) {
     let layer = WebSocketLayer::new()
-        .origin(origin_policy(spec.origin))
+        .origin(axum_ws_handshake::policy::origin_fn(origin_policy(
+            spec.origin,
+        )))
         .require_origin(spec.server.require_origin)
         .subprotocol(protocol_policy(&spec.server))
         .versions(axum_ws_handshake::policy::SupportedVersions::new(
@@ -197,10 +196,10 @@ pub fn observe(spec: &Spec) -> (Outcome, String) {
                 // An upgrade attempt the layer accepted is answered as a WebSocket handler
                 // answers it (the layer would replace anything else with a 404).
                 let mut response = Response::new(Body::empty());
-                if let Some(negotiated) = request.extensions().get::<Negotiated>() {
-                    if !negotiated.is_extended_connect() {
-                        *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-                    }
+                if let Some(negotiated) = request.extensions().get::<Negotiated>()
+                    && !negotiated.is_extended_connect()
+                {
+                    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
                 }
                 *seen.lock().unwrap() = Some(request.into_parts().0);
                 Ok::<_, Infallible>(response)

@@ -18,9 +18,9 @@ use tokio::time::timeout;
 
 use super::TIMEOUT;
 
-/// The server side most tests share: hyper-util's auto builder (HTTP/1.1 with upgrades,
-/// HTTP/2 with extended CONNECT unless `connect_protocol` is false). The echo example's
-/// own serving is [`super::serve_as_echo_example`].
+/// A server like [`super::serve`]'s, hyper-util's auto builder (HTTP/1.1 with upgrades,
+/// HTTP/2 with extended CONNECT unless `connect_protocol` is false), for the tests that
+/// need a server without extended CONNECT or serve connections themselves.
 pub fn builder(connect_protocol: bool) -> auto::Builder<TokioExecutor> {
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder.http1().timer(TokioTimer::new());

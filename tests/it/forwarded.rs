@@ -4,7 +4,7 @@
 //! (ignored unless nginx runs with deploy/nginx.conf, as .ci/steps/51-nginx.sh does)
 //! through a real nginx.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 
@@ -12,12 +12,12 @@ use axum::Router;
 use axum::routing::any;
 use axum_ws_handshake::WebSocketLayer;
 use axum_ws_handshake::policy::ForwardedSameOrigin;
-use axum_ws_handshake::tokio_tungstenite::connect_async;
-use axum_ws_handshake::tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use axum_ws_handshake::tokio_tungstenite::tungstenite::{Error, Message};
 use common::{Conn, Req, TIMEOUT, assert_switching_protocols, echo, serve};
 use futures_util::{SinkExt, StreamExt};
 use tokio::time::timeout;
+use tokio_tungstenite::connect_async;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{Error, Message};
 
 /// The status of the answer to a handshake from "the proxy": `Host` and `headers` as
 /// given, on a real connection to `addr`.

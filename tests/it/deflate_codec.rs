@@ -5,7 +5,7 @@
 //! RFC 7692 §6.1 forbids it, and deflate over an HTTP/2 stream (RFC 8441).
 #![cfg(feature = "deflate")]
 
-mod common;
+use crate::common;
 
 use axum::Router;
 use axum::routing::any;

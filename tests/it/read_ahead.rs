@@ -17,7 +17,7 @@ use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::time::timeout;
 
-mod common;
+use crate::common;
 use common::{OP_BINARY, Req, TIMEOUT, client_frame};
 
 async fn echo(ws: WebSocketUpgrade) -> Response {

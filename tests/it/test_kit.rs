@@ -17,13 +17,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum_ws_handshake::deflate::{DeflateWebSocket, PerMessageDeflate};
 use axum_ws_handshake::test::{ConnectError, Handshake, TestClient, TestWebSocket};
-use axum_ws_handshake::tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use axum_ws_handshake::tokio_tungstenite::tungstenite::{Bytes, Message};
 use axum_ws_handshake::{WebSocket, WebSocketLayer, WebSocketUpgrade};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use futures_util::{SinkExt, StreamExt};
 use sha1::{Digest, Sha1};
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Bytes, Message};
 
 /// The longest any one step of a test may take: a broken kit fails, it does not hang.
 const TIMEOUT: Duration = Duration::from_secs(5);

@@ -6,11 +6,11 @@
 //! A measurement, not a check (run it on a quiet machine):
 //!
 //! ```text
-//! cargo test --release --test deflate_memory -- --ignored --nocapture
+//! cargo test --release --test it deflate_memory -- --ignored --nocapture
 //! ```
 #![cfg(all(feature = "deflate", target_os = "linux"))]
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -112,7 +112,7 @@ fn rss_kib(pid: u32) -> u64 {
 }
 
 #[test]
-#[ignore = "a measurement: cargo test --release --test deflate_memory -- --ignored --nocapture"]
+#[ignore = "a measurement: cargo test --release --test it deflate_memory -- --ignored --nocapture"]
 fn per_connection_memory() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -129,7 +129,12 @@ fn per_connection_memory() {
     let mut baseline = None;
     for &(label, spec, offers) in CONFIGS {
         let mut server = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "memory_server", "--ignored", "--nocapture"])
+            .args([
+                "--exact",
+                "deflate_memory::memory_server",
+                "--ignored",
+                "--nocapture",
+            ])
             .env(SERVER_ENV, spec)
             .stdout(Stdio::piped())
             .spawn()
@@ -231,7 +236,7 @@ fn memory_server() {
         .build()
         .unwrap()
         .block_on(async {
-            axum_ws_handshake::sockudo_ws::init_clock();
+            axum_ws_handshake::deflate::init_clock();
             let app = Router::new()
                 .route("/echo", any(echo))
                 .layer(WebSocketLayer::new().extensions(policy(&spec)));

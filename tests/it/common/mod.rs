@@ -1,17 +1,18 @@
 //! Helpers shared by the integration tests, black-box over real TCP:
 //!
-//! - here: the servers on an ephemeral loopback port (`axum::serve`, and the echo
-//!   example's own serving), the echo handler, the RFC 6455 key and [`TIMEOUT`];
+//! - here: the server on an ephemeral loopback port (`axum::serve`: HTTP/1.1, and h2c
+//!   with extended CONNECT), the echo handlers, the RFC 6455 key and [`TIMEOUT`];
 //! - [`raw`]: an HTTP/1.1 client on a raw socket that writes exact bytes and parses what
 //!   comes back;
 //! - [`frame`]: WebSocket frames as bytes (RFC 6455 §5.2), written and read on a
 //!   [`raw::Conn`];
-//! - [`h2`]: the h2c server (hyper-util's auto builder) and an HTTP/2 client that sends
-//!   the extended CONNECT of RFC 8441;
+//! - [`h2`]: an h2c server with or without extended CONNECT (hyper-util's auto builder)
+//!   and an HTTP/2 client that sends the extended CONNECT of RFC 8441;
 //! - [`attempt`]: one handshake over HTTP/1.1 or HTTP/2 alike, its answer in one shape
 //!   and its WebSocket when accepted;
 //! - [`deflate`]: a handshake offering extensions, the deflate echo handler, and raw
-//!   deflate with an explicit window (RFC 7692 §7.2), so that tests see the wire itself.
+//!   deflate with an explicit window (RFC 7692 §7.2), so that tests see the wire itself;
+//! - [`echo_loop`]: the echo that ends in a Close 1001 when the server shuts down.
 //!
 //! Every read is bounded by [`TIMEOUT`], so no test can hang.
 #![allow(dead_code)]
@@ -19,6 +20,7 @@
 pub mod attempt;
 #[cfg(feature = "deflate")]
 pub mod deflate;
+pub mod echo_loop;
 pub mod frame;
 pub mod h2;
 pub mod raw;
@@ -46,32 +48,14 @@ pub const RFC_KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
 pub const RFC_ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
 
 /// Serves `app` with `axum::serve` on 127.0.0.1, an ephemeral port, in a background
-/// task of the test's runtime; returns the address.
+/// task of the test's runtime; returns the address. HTTP/1.1 with upgrades, and h2c
+/// (prior knowledge) with extended CONNECT (RFC 8441).
 pub async fn serve(app: Router) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("local_addr");
     tokio::spawn(async move {
         axum::serve(listener, app).await.expect("axum::serve");
     });
-    addr
-}
-
-// The echo example's own serving, with its header read timeout.
-#[path = "../../examples/common/serve.rs"]
-pub mod echo_example;
-
-/// Serves `app` as the echo example serves its app, with `header_read_timeout`: one read
-/// tells the HTTP/2 preface from an HTTP/1.1 request, then hyper's own builders get the
-/// connection (HTTP/1.1 with upgrades, h2c with extended CONNECT) with the bytes read
-/// replayed. On 127.0.0.1, an ephemeral port.
-pub async fn serve_as_echo_example(app: Router, header_read_timeout: Duration) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("local_addr");
-    tokio::spawn(echo_example::serve(
-        listener,
-        app.with_state(()),
-        header_read_timeout,
-    ));
     addr
 }
 
