@@ -12,7 +12,8 @@ use crate::error::offer_upgrade;
 /// [`WebSocketLayer::on_error`](crate::WebSocketLayer::on_error).
 ///
 /// Implemented by [`DefaultErrorHandler`] (a short `text/plain` body) and by closures
-/// `Fn(HandshakeError) -> impl IntoResponse`. [`HandshakeError::response_with`] puts the
+/// `Fn(HandshakeError) -> impl IntoResponse`, whose argument is named with its type, as
+/// tower-http's hooks are (`|error: HandshakeError| ..`). [`HandshakeError::response_with`] puts the
 /// error's status and headers on any body. Whatever a hook answers, the layer puts back
 /// what the RFCs require if it is missing: a refused version's `Sec-WebSocket-Version`,
 /// and on a 426 `Upgrade` with the `upgrade` option in `Connection`.
@@ -22,7 +23,7 @@ use crate::error::offer_upgrade;
 ///
 /// let layer = WebSocketLayer::new().on_error(|error: HandshakeError| {
 ///     let body = format!("{{\"error\":\"{error}\"}}");
-///     error.response_with(([(http::header::CONTENT_TYPE, "application/json")], body))
+///     error.response_with(([(axum::http::header::CONTENT_TYPE, "application/json")], body))
 /// });
 /// ```
 ///
@@ -32,7 +33,7 @@ use crate::error::offer_upgrade;
 /// ```
 /// use axum::response::{IntoResponse, Response};
 /// use axum_ws_handshake::{ErrorHandler, HandshakeError, WebSocketLayer};
-/// use http::{header::CONTENT_TYPE, request::Parts};
+/// use axum::http::{header::CONTENT_TYPE, request::Parts};
 ///
 /// struct ApiErrors;
 ///

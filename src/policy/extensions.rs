@@ -29,7 +29,7 @@ pub use crate::read::extension_offers::{
 /// ```
 /// use axum_ws_handshake::WebSocketLayer;
 /// use axum_ws_handshake::policy::{AgreedExtensions, ExtensionOffers, ExtensionPolicy};
-/// use http::{HeaderValue, request::Parts};
+/// use axum::http::{HeaderValue, request::Parts};
 ///
 /// /// Accepts `x-timestamps` when it is offered without parameters.
 /// struct Timestamps;
