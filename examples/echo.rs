@@ -24,7 +24,7 @@
 //!
 //! `axum::serve` sets no deadline for a request head: a client that sends half of one
 //! holds its connection until it closes it. Serve behind a proxy that has one (nginx's
-//! `client_header_timeout`, see `deploy/nginx.conf`), or with hyper-util's builder and
+//! `client_header_timeout`, 60 s unless set), or with hyper-util's builder and
 //! `header_read_timeout`, as `examples/tls.rs` does.
 
 use std::io::IsTerminal;
