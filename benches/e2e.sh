@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
-# End to end over loopback: benches/tools/loadgen.rs against these servers, in one
-# run, alternating round by round:
-#   layer      examples/echo.rs            (this crate's layer + tokio-tungstenite)
-#   axum       benches/tools/axum_echo.rs  (axum 0.8's WebSocketUpgrade, same echo loop
+# End to end over loopback: the `loadgen` tool (tools/src/bin/) against these servers,
+# in one run, alternating round by round:
+#   layer      axum_echo --ws layer   (this crate's layer around the router +
+#              tokio-tungstenite, on the tools' tuned serving, tools/src/serve.rs)
+#   axum       axum_echo --ws axum    (axum 0.8's WebSocketUpgrade, same routes, echo loop
 #              and serving)
-#   fastws     benches/tools/hyper_peers.rs --peer fastwebsockets (bare hyper +
-#              fastwebsockets)
-#   bare       benches/tools/hyper_peers.rs --peer bare (bare hyper 101, no validation,
-#              no codec)
-#   layerfws   benches/tools/hyper_peers.rs --peer layer (this crate's layer and
-#              extractor in front of fastwebsockets' codec on bare hyper: fastws with
-#              only the handshake swapped, to show what the layer itself costs)
-#   serve      benches/tools/axum_serve.rs --ws layer (the layer on the route and
-#              on_websocket, served by plain `axum::serve`: what the README's user gets)
-#   axumserve  benches/tools/axum_serve.rs --ws axum (axum's WebSocketUpgrade,
-#              `axum::serve`)
+#   fastws     hyper_peers --peer fastwebsockets (bare hyper + fastwebsockets)
+#   bare       hyper_peers --peer bare (bare hyper 101, no validation, no codec)
+#   layerfws   hyper_peers --peer layer (this crate's layer and extractor in front of
+#              fastwebsockets' codec on bare hyper: fastws with only the handshake
+#              swapped, to show what the layer itself costs)
+#   serve      axum_serve --ws layer (the layer on the route and on_websocket, served by
+#              plain `axum::serve`: what the README's user gets)
+#   axumserve  axum_serve --ws axum (axum's WebSocketUpgrade, `axum::serve`)
+#   echo       examples/echo.rs (the echo example: the layer around the router,
+#              `axum::serve` with TCP_NODELAY and graceful shutdown; not run by default)
 # Every connection: Chrome's handshake, Sec-WebSocket-Accept checked, a Close sent, the
 # server's Close read, the server's TCP close awaited.
 #
@@ -34,13 +34,13 @@
 #     CG_GLIBC=default counts with glibc's own choice, as the issue's first figures were.
 # With 2 or more cores the servers run on core 0 and the load generator on core 1.
 #
-# SKIP_LOAD=1 runs the instruction counts alone; ECHO_BIN runs another build of the echo
-# example as the `layer` server, e.g. a worktree's at the baseline commit, to compare
-# the two in the same hour (a relative path is taken from the repository's root).
+# SKIP_LOAD=1 runs the instruction counts alone; LAYER_BIN runs another build of the
+# `axum_echo` tool as the `layer` server, e.g. a worktree's at the baseline commit, to
+# compare the two in the same hour (a relative path is taken from the repository's root).
 #
 #   bash benches/e2e.sh                 # everything (4.4 min at load 2-3 on the 2-core VM of docs/PERFORMANCE.md)
 #   ROUNDS=3 SKIP_CALLGRIND=1 bash benches/e2e.sh
-#   SKIP_LOAD=1 E2E_SERVERS=layer CG_REPEAT=5 ECHO_BIN=../base/target/release/examples/echo bash benches/e2e.sh
+#   SKIP_LOAD=1 E2E_SERVERS=layer CG_REPEAT=5 LAYER_BIN=../base/target/release/axum_echo bash benches/e2e.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,9 +60,9 @@ esac
 BASE_PORT=${BASE_PORT:-28100} # below the ephemeral range, so no client socket holds it
 read -ra SERVERS <<<"${E2E_SERVERS:-layer axum fastws bare layerfws serve axumserve}"
 
-cargo build --release --example echo --example axum_echo --example hyper_peers --example loadgen \
-  --example axum_serve
-bin="${CARGO_TARGET_DIR:-target}/release/examples"
+cargo build --release --example echo
+cargo build --release -p ws-bench-tools
+bin="${CARGO_TARGET_DIR:-target}/release"
 out=$(mktemp -d)
 
 if [ "$(nproc)" -ge 2 ]; then
@@ -75,8 +75,9 @@ fi
 
 command_of() { # server name, port
   case $1 in
-    layer) echo "${ECHO_BIN:-$bin/echo} --addr 127.0.0.1:$2" ;;
-    axum) echo "$bin/axum_echo --addr 127.0.0.1:$2" ;;
+    layer) echo "${LAYER_BIN:-$bin/axum_echo} --ws layer --addr 127.0.0.1:$2" ;;
+    axum) echo "$bin/axum_echo --ws axum --addr 127.0.0.1:$2" ;;
+    echo) echo "$bin/examples/echo --addr 127.0.0.1:$2" ;;
     fastws) echo "$bin/hyper_peers --peer fastwebsockets --addr 127.0.0.1:$2" ;;
     bare) echo "$bin/hyper_peers --peer bare --addr 127.0.0.1:$2" ;;
     layerfws) echo "$bin/hyper_peers --peer layer --addr 127.0.0.1:$2" ;;

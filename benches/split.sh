@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Where a server's time per echoed message goes: kernel or user space. perf samples the
 # server process (cpu-clock, so it works in a VM without hardware counters) while
-# benches/tools/throughput.rs echoes COUNT binary messages of SIZE bytes on one
+# the `throughput` tool (tools/src/bin/) echoes COUNT binary messages of SIZE bytes on one
 # connection; the samples of each binary (the kernel, the server, libc, ...) are turned
 # into microseconds per message. axum 0.8's built-in and the layer with on_websocket
-# (both benches/tools/axum_serve.rs under axum::serve) alternate, REPS times each, with
+# (both the `axum_serve` tool under axum::serve) alternate, REPS times each, with
 # the server on core 0 and the client on core 1, as benches/throughput.sh runs them.
 #
 #   bash benches/split.sh                      # 16 KiB, 20,000 messages, 3 repetitions
@@ -21,8 +21,8 @@ REPS=${REPS:-3}
 PORT=${PORT:-28490}
 command -v perf >/dev/null || { echo "perf is not installed"; exit 1; }
 
-cargo build --release --example axum_serve --example throughput
-bin="${CARGO_TARGET_DIR:-target}/release/examples"
+cargo build --release -p ws-bench-tools --bin axum_serve --bin throughput
+bin="${CARGO_TARGET_DIR:-target}/release"
 out=$(mktemp -d)
 pin_server=() pin_client=()
 if [ "$(nproc)" -ge 2 ]; then pin_server=(taskset -c 0); pin_client=(taskset -c 1); fi

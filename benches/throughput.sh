@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
-# Message throughput over loopback: benches/tools/throughput.rs against these servers, in
-# one run, alternating round by round:
-#   axum      benches/tools/axum_serve.rs --ws axum      (axum 0.8's WebSocketUpgrade, axum::serve)
-#   layer     benches/tools/axum_serve.rs --ws layer     (this crate's layer on the route,
-#             on_websocket: tokio-tungstenite reading ahead; axum::serve)
-#   layer-4k  benches/tools/axum_serve.rs --ws layer-4k  (the same with the socket built from
-#             on_upgrade's raw connection: tokio-tungstenite, 4 KiB reads, no read-ahead)
-#   echo      examples/echo.rs                           (the echo example: the layer, tuned serving)
-#   fastws    benches/tools/hyper_peers.rs --peer fastwebsockets (bare hyper + fastwebsockets)
+# Message throughput over loopback: the `throughput` tool (tools/src/bin/) against these
+# servers, in one run, alternating round by round:
+#   axum      axum_serve --ws axum      (axum 0.8's WebSocketUpgrade, axum::serve)
+#   layer     axum_serve --ws layer     (this crate's layer on the route, on_websocket:
+#             tokio-tungstenite reading ahead; axum::serve)
+#   layer-4k  axum_serve --ws layer-4k  (the same with the socket built from on_upgrade's
+#             raw connection: tokio-tungstenite, 4 KiB reads, no read-ahead)
+#   echo      examples/echo.rs          (the echo example: the layer around the router,
+#             axum::serve with TCP_NODELAY, graceful shutdown)
+#   fastws    hyper_peers --peer fastwebsockets (bare hyper + fastwebsockets)
 # and, reported on their own rows:
-#   deflate   benches/tools/axum_serve.rs --ws deflate   (on_deflate_websocket, sockudo-ws),
-#             compressible 16 KiB text, each message compressed on its own both ways
-#   axum_echo/h2, echo/h2  benches/tools/axum_echo.rs (axum's WebSocketUpgrade) and the echo
-#             example over HTTP/2 (RFC 8441 extended CONNECT over h2c), both on
-#             examples/common/serve.rs: axum::serve leaves Nagle's algorithm on, and over
-#             HTTP/2 its 16 KiB messages then took some 45 ms each (not with TCP_NODELAY)
+#   deflate   axum_serve --ws deflate   (on_deflate_websocket, sockudo-ws), compressible
+#             16 KiB text, each message compressed on its own both ways
+#   axum_echo/h2, echo/h2  axum_echo --ws axum (axum's WebSocketUpgrade on the tools' tuned
+#             serving, tools/src/serve.rs) and the echo example, over HTTP/2 (RFC 8441
+#             extended CONNECT over h2c). Both set TCP_NODELAY: without it (axum::serve's
+#             default) 16 KiB messages over HTTP/2 took some 45 ms each
 #
 # One connection per server and round echoes binary messages of each size one at a time
 # for SECONDS_EACH seconds; each round starts with the next server in the list. Reported
@@ -30,7 +31,7 @@
 # The summary also prints the quartiles of the rounds' MB/s ratios: at 16 KiB the servers
 # are within that spread of each other (docs/PERFORMANCE.md, "Forty-one rounds").
 #
-# The machine section prints the last line of benches/tools/memcpy_alias.rs, the host's
+# The machine section prints the last line of the memcpy_alias tool, the host's
 # memcpy cliff, which can cost a server whose buffers fall on it a tenth of its CPU at
 # 16 KiB (same section). MEMCPY=vector runs every server and the client with glibc's
 # vector copy (GLIBC_TUNABLES), to compare the servers without the cliff; MEMCPY=default
@@ -59,9 +60,9 @@ BASE_PORT=${BASE_PORT:-28400} # below the ephemeral range, so no client socket h
 read -ra SERVERS <<<"${SERVERS:-axum layer layer-4k echo fastws}"
 read -ra EXTRA <<<"${EXTRA-deflate axum_echo/h2 echo/h2}" # EXTRA= runs none
 
-cargo build --release --example axum_serve --example echo --example axum_echo --example hyper_peers \
-  --example throughput --example memcpy_alias
-bin="${CARGO_TARGET_DIR:-target}/release/examples"
+cargo build --release --example echo
+cargo build --release -p ws-bench-tools
+bin="${CARGO_TARGET_DIR:-target}/release"
 out=$(mktemp -d)
 
 if [ "$(nproc)" -ge 2 ]; then
@@ -78,8 +79,8 @@ command_of() { # server name (a row's name without /h2), port
     layer) echo "$bin/axum_serve --ws layer --addr 127.0.0.1:$2" ;;
     layer-4k) echo "$bin/axum_serve --ws layer-4k --addr 127.0.0.1:$2" ;;
     deflate) echo "$bin/axum_serve --ws deflate --addr 127.0.0.1:$2" ;;
-    echo) echo "$bin/echo --addr 127.0.0.1:$2" ;;
-    axum_echo) echo "$bin/axum_echo --addr 127.0.0.1:$2" ;;
+    echo) echo "$bin/examples/echo --addr 127.0.0.1:$2" ;;
+    axum_echo) echo "$bin/axum_echo --ws axum --addr 127.0.0.1:$2" ;;
     fastws) echo "$bin/hyper_peers --peer fastwebsockets --addr 127.0.0.1:$2" ;;
     *) echo "unknown server $1" >&2; exit 2 ;;
   esac

@@ -1,5 +1,5 @@
 //! The echo server: a WebSocket echo on `/echo` behind [`WebSocketLayer`], a health check
-//! and a browser client.
+//! and a browser client, served by `axum::serve`.
 //!
 //! ```text
 //! cargo run --release --example echo -- [--addr HOST:PORT] [--protocol NAME]... [--origin ORIGIN]... [--deflate]
@@ -14,38 +14,49 @@
 //!   [`PerMessageDeflate`] policy; messages are then compressed both ways (sockudo-ws's
 //!   codec, through `on_deflate_websocket`). Without it, tokio-tungstenite, no extensions.
 //!
+//! It speaks HTTP/1.1 and, on the same port, HTTP/2 without TLS (h2c), where WebSockets
+//! open with the extended CONNECT of RFC 8441: `axum::serve` enables it.
+//!
 //! On SIGTERM or SIGINT it shuts down gracefully: it stops accepting, sends every open
 //! WebSocket a Close with 1001 (going away), waits up to 5 s for the close handshakes and
 //! the connections to end, and exits with status 0. It logs to stderr, filtered by
 //! `RUST_LOG` (default `info`).
+//!
+//! `axum::serve` sets no deadline for a request head: a client that sends half of one
+//! holds its connection until it closes it. Serve behind a proxy that has one (nginx's
+//! `client_header_timeout`, 60 s unless set), or with hyper-util's builder and
+//! `header_read_timeout`, as `examples/tls.rs` does.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::request::Parts;
+use axum::response::{Html, Response};
 use axum::routing::{any, get};
+use axum::serve::ListenerExt;
 use axum_ws_handshake::deflate::{DeflateWebSocket, PerMessageDeflate};
-use axum_ws_handshake::policy::OriginPolicy;
+use axum_ws_handshake::policy::{
+    AllowedOrigins, InvalidOrigin, OriginPolicy, SameOrigin, ServerPreference,
+};
+use axum_ws_handshake::tungstenite::{CloseCode, CloseFrame};
 use axum_ws_handshake::{GracefulShutdown, WebSocket, WebSocketLayer, WebSocketUpgrade};
-use tower::Layer;
-
-#[path = "common/echo_loop.rs"]
-mod echo_loop;
-#[path = "common/origins.rs"]
-mod origins;
-#[path = "common/serve.rs"]
-mod serve;
-use origins::Origins;
-use serve::{HEADER_READ_TIMEOUT, serve_with_shutdown};
-#[path = "common/shutdown.rs"]
-mod shutdown;
-use shutdown::{Signals, init_logging, run_until_signal};
+use futures_util::{SinkExt, StreamExt};
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::LevelFilter;
 
 const USAGE: &str =
     "usage: echo [--addr HOST:PORT] [--protocol NAME]... [--origin ORIGIN]... [--deflate]";
+
+/// How long the WebSockets get to finish their close handshakes after the signal.
+const SHUTDOWN_BOUND: Duration = Duration::from_secs(5);
+
+/// The reason sent with the Close 1001.
+const GOING_AWAY: &str = "server shutting down";
 
 struct Options {
     addr: SocketAddr,
@@ -78,9 +89,78 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
     Ok(options)
 }
 
-/// The echo on tokio-tungstenite, closing with 1001 when the server shuts down.
+/// The `--origin` allow-list if one was given, else same-origin.
+enum Origins {
+    Listed(AllowedOrigins),
+    Same,
+}
+
+impl Origins {
+    fn new(listed: &[String]) -> Result<Self, InvalidOrigin> {
+        Ok(match listed {
+            [] => Self::Same,
+            list => Self::Listed(AllowedOrigins::try_new(list)?),
+        })
+    }
+}
+
+impl OriginPolicy for Origins {
+    fn is_allowed(&self, origin: &str, request: &Parts) -> bool {
+        match self {
+            Self::Listed(list) => list.is_allowed(origin, request),
+            Self::Same => SameOrigin.is_allowed(origin, request),
+        }
+    }
+}
+
+/// Echoes text and binary messages until the client closes. tokio-tungstenite answers
+/// pings and the client's Close while the stream is polled, so the loop runs until the
+/// stream ends. When the server shuts down: a Close with 1001, then the close handshake.
 async fn echo(mut socket: WebSocket) {
-    echo_loop::echo(&mut socket).await;
+    let mut going_away = socket.get_ref().shutdown_signal();
+    loop {
+        tokio::select! {
+            // The signal first, so that a client sending without pause cannot hold it off.
+            biased;
+            () = &mut going_away => break,
+            message = socket.next() => match message {
+                Some(Ok(message)) => {
+                    if (message.is_text() || message.is_binary()) && socket.send(message).await.is_err() {
+                        return;
+                    }
+                }
+                _ => return,
+            },
+        }
+    }
+    let away = CloseFrame {
+        code: CloseCode::Away,
+        reason: GOING_AWAY.into(),
+    };
+    let _ = socket.close(Some(away)).await;
+    while let Some(Ok(_)) = socket.next().await {}
+}
+
+/// [`echo`] on the codec that implements permessage-deflate: messages arrive
+/// decompressed and are compressed on the way back.
+async fn echo_deflate(mut socket: DeflateWebSocket) {
+    let mut going_away = socket.shutdown_signal();
+    loop {
+        tokio::select! {
+            biased;
+            () = &mut going_away => break,
+            message = socket.next() => match message {
+                Some(Ok(message)) => {
+                    if (message.is_text() || message.is_binary()) && socket.send(message).await.is_err() {
+                        return;
+                    }
+                }
+                _ => return,
+            },
+        }
+    }
+    let _ = socket.close(1001, GOING_AWAY).await;
+    while let Some(Ok(_)) = socket.next().await {}
 }
 
 /// The socket's task is tracked by the shutdown, and its signal fires when it starts.
@@ -88,12 +168,7 @@ async fn echo_handler(State(shutdown): State<GracefulShutdown>, ws: WebSocketUpg
     ws.graceful_shutdown(shutdown).on_websocket(echo)
 }
 
-/// [`echo`] on the codec that implements permessage-deflate.
-async fn echo_deflate(mut socket: DeflateWebSocket) {
-    echo_loop::echo_deflate(&mut socket).await;
-}
-
-/// The handler behind a layer with [`PerMessageDeflate`]: `on_deflate_websocket`, since
+/// Behind a layer with [`PerMessageDeflate`]: `on_deflate_websocket`, since
 /// `on_websocket` (tokio-tungstenite) answers 500 once deflate was negotiated.
 async fn echo_deflate_handler(
     State(shutdown): State<GracefulShutdown>,
@@ -103,37 +178,27 @@ async fn echo_deflate_handler(
         .on_deflate_websocket(echo_deflate)
 }
 
-/// The handshake's policies, from the command line.
-fn layer(options: &Options) -> Result<WebSocketLayer<impl OriginPolicy>, String> {
-    let origin = Origins::new(&options.origins).map_err(|e| format!("--origin: {e}"))?;
-    Ok(WebSocketLayer::new().origin(origin).subprotocol(
-        axum_ws_handshake::policy::ServerPreference::try_new(&options.protocols)
-            .map_err(|e| format!("--protocol: {e}"))?,
-    ))
-}
-
-/// The routes, without the layer: `main` wraps the whole router in it.
-///
-/// Around the router rather than on `/echo` alone (`any(..).layer(..)`, as the README
-/// does): the handshake is this server's main traffic, and axum boxes a layered route
-/// and clones the box on every request, two allocations per handshake, while around the
-/// router the layer is not boxed and costs the other routes about 240 instructions (the
-/// `Upgrade` lookup, the call, the move). An app serving mostly pages puts it on the
-/// WebSocket route instead, which those pages then do not pay at all.
-fn routes(deflate: bool, shutdown: GracefulShutdown) -> Router {
-    let echo = if deflate {
-        any(echo_deflate_handler)
-    } else {
-        any(echo_handler)
-    };
-    Router::new()
-        .route("/echo", echo)
+/// The routes behind the handshake's policies, from the command line.
+fn app(options: &Options, shutdown: GracefulShutdown) -> Result<Router, String> {
+    let origins = Origins::new(&options.origins).map_err(|e| format!("--origin: {e}"))?;
+    let protocols =
+        ServerPreference::try_new(&options.protocols).map_err(|e| format!("--protocol: {e}"))?;
+    let layer = WebSocketLayer::new().origin(origins).subprotocol(protocols);
+    let routes = Router::new()
         .route("/health", get(|| async { "ok" }))
         .route("/", get(|| async { Html(PAGE) }))
-        .fallback(|| async { (StatusCode::NOT_FOUND, "not found").into_response() })
-        // Each request would otherwise clone and box the routes' handlers (what
-        // `axum::serve` avoids the same way, through `into_make_service`).
-        .with_state(shutdown)
+        .fallback(|| async { (StatusCode::NOT_FOUND, "not found") });
+    // `any`: over HTTP/2 the handshake is a CONNECT, not a GET. The layer around every
+    // route: an upgrade attempt to one without a WebSocket (the page) gets a 404.
+    let app = if options.deflate {
+        let layer = layer.extensions(PerMessageDeflate::new());
+        routes
+            .route("/echo", any(echo_deflate_handler))
+            .layer(layer)
+    } else {
+        routes.route("/echo", any(echo_handler)).layer(layer)
+    };
+    Ok(app.with_state(shutdown))
 }
 
 #[tokio::main]
@@ -151,15 +216,14 @@ async fn main() -> ExitCode {
         // first connection.
         axum_ws_handshake::deflate::init_clock();
     }
-    let layer = match layer(&options) {
-        Ok(layer) => layer,
+    let shutdown = GracefulShutdown::new();
+    let app = match app(&options, shutdown.clone()) {
+        Ok(app) => app,
         Err(message) => {
             eprintln!("{message}");
             return ExitCode::from(2);
         }
     };
-    let shutdown = GracefulShutdown::new();
-    let routes = routes(options.deflate, shutdown.clone());
     let listener = match tokio::net::TcpListener::bind(options.addr).await {
         Ok(listener) => listener,
         Err(e) => {
@@ -167,27 +231,114 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let addr = listener.local_addr().unwrap_or(options.addr);
+    // Nagle's algorithm off, which `axum::serve` leaves on: the 101 and small frames leave
+    // at once, and over HTTP/2 a large message does not wait for an ACK.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     // Before the line below: a signal sent once it is printed is handled.
-    let signals = match Signals::new() {
+    let mut signals = match Signals::new() {
         Ok(signals) => signals,
         Err(e) => {
             eprintln!("cannot handle signals: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let addr = listener.local_addr().unwrap_or(options.addr);
     println!("listening on http://{addr}");
-    let server = async {
-        let shutdown = shutdown.clone();
-        if options.deflate {
-            let layer = layer.extensions(PerMessageDeflate::new());
-            serve_with_shutdown(listener, layer.layer(routes), HEADER_READ_TIMEOUT, shutdown).await;
-        } else {
-            serve_with_shutdown(listener, layer.layer(routes), HEADER_READ_TIMEOUT, shutdown).await;
+
+    // Once the shutdown starts, `axum::serve` accepts no more connections and asks each
+    // to finish: an idle HTTP/1.1 one closes, an HTTP/2 one sends GOAWAY and runs until
+    // its WebSocket streams have ended. The sockets send their Close 1001 meanwhile.
+    let server = axum::serve(listener, app).with_graceful_shutdown(shutdown.signal());
+    let mut server = std::pin::pin!(server.into_future());
+    tokio::select! {
+        result = server.as_mut() => {
+            if let Err(e) = result {
+                eprintln!("serve: {e}");
+                return ExitCode::FAILURE;
+            }
+            return ExitCode::SUCCESS;
         }
+        name = signals.recv() => tracing::info!(
+            signal = name,
+            tasks = shutdown.tracker().len(),
+            "shutting down: no new connections; closing WebSockets with 1001 (going away)"
+        ),
+    }
+    shutdown.start();
+    let finished = async {
+        let _ = server.await;
+        shutdown.wait().await;
     };
-    run_until_signal(server, &shutdown, signals).await;
+    tokio::select! {
+        finished = tokio::time::timeout(SHUTDOWN_BOUND, finished) => match finished {
+            Ok(()) => tracing::info!("shut down: every connection closed"),
+            Err(_) => tracing::warn!(
+                tasks = shutdown.tracker().len(),
+                "shut down: connections still open after {SHUTDOWN_BOUND:?}"
+            ),
+        },
+        name = signals.recv() => tracing::warn!(
+            signal = name,
+            "shut down: second signal, not waiting any longer"
+        ),
+    }
     ExitCode::SUCCESS
+}
+
+/// Logs to stderr (stdout carries the `listening on` line that scripts read), filtered by
+/// `RUST_LOG` (default `info`; e.g. `RUST_LOG=axum_ws_handshake=debug`).
+fn init_logging() {
+    let filter = EnvFilter::builder()
+        .with_default_directive(LevelFilter::INFO.into())
+        .from_env_lossy();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+/// SIGTERM and SIGINT (Ctrl-C elsewhere than on Unix), handled from the moment this is
+/// made: made before the server says it listens, a signal sent right after that line
+/// shuts it down gracefully instead of killing it.
+struct Signals {
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                terminate: signal(SignalKind::terminate())?,
+                interrupt: signal(SignalKind::interrupt())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    /// The next signal's name.
+    async fn recv(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.terminate.recv() => "SIGTERM",
+                _ = self.interrupt.recv() => "SIGINT",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
+    }
 }
 
 /// A small browser client for `/echo`.

@@ -26,6 +26,7 @@
 //!
 //! rustls runs on ring, chosen explicitly rather than through the process default.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -36,8 +37,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, get};
-use axum_ws_handshake::policy::ServerPreference;
+use axum_ws_handshake::policy::{AllowedOrigins, ServerPreference};
+use axum_ws_handshake::tungstenite::{CloseCode, CloseFrame};
 use axum_ws_handshake::{GracefulShutdown, WebSocket, WebSocketLayer, WebSocketUpgrade};
+use futures_util::{SinkExt, StreamExt};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::service::TowerToHyperService;
@@ -50,12 +53,17 @@ use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::rustls::crypto::ring;
 use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::LevelFilter;
 
 const USAGE: &str = "usage: tls [--addr HOST:PORT] [--ca-out PATH] [--name NAME]... \
                      [--protocol NAME]... [--origin ORIGIN]...";
 
 /// How long a client may take for the TLS handshake, and then for its request head.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long the WebSockets get to finish their close handshakes after the signal.
+const SHUTDOWN_BOUND: Duration = Duration::from_secs(5);
 
 struct Options {
     addr: SocketAddr,
@@ -143,13 +151,37 @@ fn tls_config(names: &[String]) -> Result<(ServerConfig, String), String> {
     Ok((config, ca.pem()))
 }
 
-/// The echo example's loop (a Close 1001 when the server shuts down), then the
-/// connection shut down: over TLS that sends close_notify, without which clients such as
-/// rustls report an unexpected end of stream after the close handshake
-/// (tokio-tungstenite does not shut the stream down by itself). Over HTTP/2 it ends the
-/// CONNECT stream.
+/// Echoes text and binary messages until the client closes (tokio-tungstenite answers
+/// pings and the client's Close while the stream is polled); when the server shuts down,
+/// a Close with 1001 and the close handshake. Then the connection is shut down: over TLS
+/// that sends close_notify, without which clients such as rustls report an unexpected end
+/// of stream (tokio-tungstenite does not shut the stream down by itself). Over HTTP/2 it
+/// ends the CONNECT stream.
 async fn echo(mut socket: WebSocket) {
-    echo_loop::echo(&mut socket).await;
+    let mut going_away = socket.get_ref().shutdown_signal();
+    let shutting_down = loop {
+        tokio::select! {
+            // The signal first, so that a client sending without pause cannot hold it off.
+            biased;
+            () = &mut going_away => break true,
+            message = socket.next() => match message {
+                Some(Ok(message)) => {
+                    if (message.is_text() || message.is_binary()) && socket.send(message).await.is_err() {
+                        break false;
+                    }
+                }
+                _ => break false,
+            },
+        }
+    };
+    if shutting_down {
+        let away = CloseFrame {
+            code: CloseCode::Away,
+            reason: "server shutting down".into(),
+        };
+        let _ = socket.close(Some(away)).await;
+        while let Some(Ok(_)) = socket.next().await {}
+    }
     let _ = socket.get_mut().shutdown().await;
 }
 
@@ -158,14 +190,21 @@ async fn echo_handler(State(shutdown): State<GracefulShutdown>, ws: WebSocketUpg
 }
 
 fn app(options: &Options, shutdown: GracefulShutdown) -> Result<Router, String> {
-    let origin = Origins::new(&options.origins).map_err(|e| format!("--origin: {e}"))?;
-    let layer = WebSocketLayer::new().origin(origin).subprotocol(
-        ServerPreference::try_new(&options.protocols).map_err(|e| format!("--protocol: {e}"))?,
-    );
+    let protocols =
+        ServerPreference::try_new(&options.protocols).map_err(|e| format!("--protocol: {e}"))?;
+    let layer = WebSocketLayer::new().subprotocol(protocols);
     // `any`: over HTTP/2 the handshake is a CONNECT, not a GET.
+    let echo = any(echo_handler);
+    // The `--origin` allow-list if one was given, else the default: same-origin.
+    let echo = if options.origins.is_empty() {
+        echo.layer(layer)
+    } else {
+        let origins =
+            AllowedOrigins::try_new(&options.origins).map_err(|e| format!("--origin: {e}"))?;
+        echo.layer(layer.origin(origins))
+    };
     Ok(Router::new()
-        .route("/echo", any(echo_handler))
-        .route_layer(layer)
+        .route("/echo", echo)
         .route("/health", get(|| async { "ok" }))
         .route("/", get(|| async { Html(PAGE) }))
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found").into_response() })
@@ -211,7 +250,7 @@ async fn main() -> ExitCode {
         None => print!("CA certificate:\n{ca_pem}"),
     }
     // Before the line below: a signal sent once it is printed is handled.
-    let signals = match Signals::new() {
+    let mut signals = match Signals::new() {
         Ok(signals) => signals,
         Err(e) => {
             eprintln!("cannot handle signals: {e}");
@@ -221,27 +260,39 @@ async fn main() -> ExitCode {
     let addr = listener.local_addr().unwrap_or(options.addr);
     println!("listening on https://{addr}");
     let acceptor = TlsAcceptor::from(Arc::new(config));
-    let server = serve(listener, acceptor, app, shutdown.clone());
-    run_until_signal(server, &shutdown, signals).await;
+    let mut server = std::pin::pin!(serve(listener, acceptor, app, shutdown.clone()));
+    tokio::select! {
+        () = server.as_mut() => return ExitCode::SUCCESS,
+        name = signals.recv() => tracing::info!(
+            signal = name,
+            tasks = shutdown.tracker().len(),
+            "shutting down: no new connections; closing WebSockets with 1001 (going away)"
+        ),
+    }
+    shutdown.start();
+    server.await;
+    tokio::select! {
+        finished = tokio::time::timeout(SHUTDOWN_BOUND, shutdown.wait()) => match finished {
+            Ok(()) => tracing::info!("shut down: every connection closed"),
+            Err(_) => tracing::warn!(
+                tasks = shutdown.tracker().len(),
+                "shut down: connections still open after {SHUTDOWN_BOUND:?}"
+            ),
+        },
+        name = signals.recv() => tracing::warn!(
+            signal = name,
+            "shut down: second signal, not waiting any longer"
+        ),
+    }
     ExitCode::SUCCESS
 }
-
-#[path = "common/accept.rs"]
-mod accept;
-#[path = "common/echo_loop.rs"]
-mod echo_loop;
-#[path = "common/origins.rs"]
-mod origins;
-use origins::Origins;
-#[path = "common/shutdown.rs"]
-mod shutdown;
-use shutdown::{Signals, init_logging, run_until_signal};
 
 /// Accepts TLS connections and serves each with the protocol ALPN chose: HTTP/2 (with
 /// extended CONNECT enabled) for `h2`, else HTTP/1.1 with upgrades; until `shutdown`
 /// starts, then returns: the listener is dropped, and each connection is asked to finish
 /// (hyper's graceful shutdown; over HTTP/2, GOAWAY, and the connection runs until its
-/// WebSocket streams have ended). The connection tasks run on the shutdown's tracker.
+/// WebSocket streams have ended). The connection tasks run on the shutdown's tracker, so
+/// that [`GracefulShutdown::wait`] waits for them too.
 async fn serve(
     listener: tokio::net::TcpListener,
     acceptor: TlsAcceptor,
@@ -260,15 +311,23 @@ async fn serve(
     let mut stopped = shutdown.signal();
     loop {
         let stream = tokio::select! {
-            stream = accept::accept(&listener) => stream,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => stream,
+                // Out of file descriptors, say: waited out instead of spun on.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
             () = &mut stopped => return,
         };
+        // The 101 and small frames leave at once.
+        let _ = stream.set_nodelay(true);
         let acceptor = acceptor.clone();
         let service = TowerToHyperService::new(app.clone());
         let builder = builder.clone();
-        let stop = shutdown.clone();
+        let mut stopped = shutdown.signal();
         shutdown.tracker().spawn(async move {
-            let mut stopped = stop.signal();
             let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream));
             let stream = tokio::select! {
                 handshake = handshake => match handshake {
@@ -292,6 +351,59 @@ async fn serve(
             }
             let _ = connection.await;
         });
+    }
+}
+
+/// Logs to stderr (stdout carries the `listening on` line that scripts read), filtered by
+/// `RUST_LOG` (default `info`).
+fn init_logging() {
+    let filter = EnvFilter::builder()
+        .with_default_directive(LevelFilter::INFO.into())
+        .from_env_lossy();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+/// SIGTERM and SIGINT (Ctrl-C elsewhere than on Unix), handled from the moment this is
+/// made, before the server says it listens.
+struct Signals {
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                terminate: signal(SignalKind::terminate())?,
+                interrupt: signal(SignalKind::interrupt())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    /// The next signal's name.
+    async fn recv(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.terminate.recv() => "SIGTERM",
+                _ = self.interrupt.recv() => "SIGINT",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
     }
 }
 

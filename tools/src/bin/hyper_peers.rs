@@ -11,14 +11,12 @@
 //!   costs with everything else equal.
 //!
 //! ```text
-//! cargo run --release --example hyper_peers -- --peer fastwebsockets|bare|layer [--addr HOST:PORT]
+//! cargo run --release -p ws-bench-tools --bin hyper_peers -- --peer fastwebsockets|bare|layer [--addr HOST:PORT]
 //! ```
 //!
 //! Prints `listening on http://ADDR`; stops on Ctrl-C (SIGINT).
 
-#[path = "common/listen.rs"]
-mod listen;
-use listen::listen;
+use ws_bench_tools::listen::listen;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;

@@ -1,7 +1,7 @@
 //! How long this machine's `memcpy` takes for one message-sized copy, by how far the
 //! destination is ahead of the source modulo a 4 KiB page.
 //!
-//! cargo run --release --example memcpy_alias -- [--size BYTES]
+//! cargo run --release -p ws-bench-tools --bin memcpy_alias -- [--size BYTES]
 //!
 //! tungstenite copies every payload it sends into its write buffer, and where the two
 //! buffers lie is an accident of the heap. On the AMD EPYC host of docs/PERFORMANCE.md,

@@ -2,9 +2,9 @@
 //! echoing messages one at a time, and resident memory per open connection.
 //!
 //! ```text
-//! cargo run --release --example throughput -- --addr HOST:PORT [--path /echo] [--label NAME]
+//! cargo run --release -p ws-bench-tools --bin throughput -- --addr HOST:PORT [--path /echo] [--label NAME]
 //!     [--server-pid PID] [--sizes 64,16384,1048576] [--seconds S | --count N] [--http2] [--deflate]
-//! cargo run --release --example throughput -- --idle N --addr HOST:PORT --server-pid PID
+//! cargo run --release -p ws-bench-tools --bin throughput -- --idle N --addr HOST:PORT --server-pid PID
 //!     [--warm BYTES] [--label NAME]
 //! ```
 //!
@@ -31,8 +31,7 @@
 //!
 //! Every address is the caller's: meant for loopback. Every read has a 10 s timeout.
 
-#[path = "common/client.rs"]
-mod client;
+use ws_bench_tools::client;
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -237,7 +236,7 @@ fn text(size: usize) -> Vec<u8> {
         x ^= x >> 7;
         x ^= x << 17;
         out.extend_from_slice(WORDS[(x % WORDS.len() as u64) as usize].as_bytes());
-        out.push(if x % 11 == 0 { b'\n' } else { b' ' });
+        out.push(if x.is_multiple_of(11) { b'\n' } else { b' ' });
     }
     out.truncate(size);
     out

@@ -1,11 +1,12 @@
-//! Load and leak checks against a running echo example, on loopback only, bounded in
-//! count and time. Used by `.ci/steps/40-load.sh`; figures in docs/HARDENING.md.
+//! Load and leak checks against a running echo server (the echo example, or this tool's
+//! `serve`), on loopback only, bounded in count and time. Used by `.ci/steps/40-load.sh`;
+//! figures in docs/HARDENING.md.
 //!
 //! ```text
-//! cargo run --release --example load -- concurrent --addr 127.0.0.1:39040 --server-pid PID [--n 10000]
-//! cargo run --release --example load -- sequential --addr 127.0.0.1:39040 --server-pid PID [--n 200000]
-//! cargo run --release --example load -- slow --addr 127.0.0.1:39040 --server-pid PID [--n 1000] [--timeout-secs 10]
-//! cargo run --release --example load -- serve --addr 127.0.0.1:39050 [--read-buffer-size B] [--first-request-secs S]
+//! cargo run --release -p ws-bench-tools --bin load -- concurrent --addr 127.0.0.1:39040 --server-pid PID [--n 10000]
+//! cargo run --release -p ws-bench-tools --bin load -- sequential --addr 127.0.0.1:39040 --server-pid PID [--n 200000]
+//! cargo run --release -p ws-bench-tools --bin load -- slow --addr 127.0.0.1:39040 --server-pid PID [--n 1000] [--timeout-secs 10]
+//! cargo run --release -p ws-bench-tools --bin load -- serve --addr 127.0.0.1:39050 [--read-buffer-size B] [--first-request-secs S]
 //! ```
 //!
 //! - `concurrent`: opens `n` WebSockets (at most 256 handshakes in flight), checks that
@@ -19,12 +20,12 @@
 //!   that send nothing; while they are held, 200 valid handshakes must succeed; then,
 //!   after the header read timeout, every half-sent one must have been closed by the
 //!   server. Silent ones are counted (hyper-util's auto builder has no timeout for
-//!   them; docs/HARDENING.md), not failed.
+//!   them; docs/HARDENING.md), not failed. Needs a server with a header read timeout:
+//!   `serve`, not the echo example (`axum::serve` has none).
 //!
 //! - `serve`: an echo app on `/echo` (the echo example's loop and layer) served by
-//!   hyper-util's auto builder, as the echo example was served when docs/HARDENING.md's
-//!   figures were taken, with two of the settings it recommends, to measure them with
-//!   the modes above:
+//!   hyper-util's auto builder with a 10 s header read timeout, with two of the settings
+//!   docs/HARDENING.md recommends, to measure them with the modes above:
 //!   `--read-buffer-size` for tokio-tungstenite's read buffer (zero-filled up to its
 //!   size, so resident for every open socket; the crate's default when not given), and
 //!   `--first-request-secs`,
@@ -244,12 +245,11 @@ async fn concurrent(options: &Options) -> Result<(), String> {
             let released = release.notified();
             all_open.wait().await;
             released.await;
-            if let Some(socket) = socket {
-                if let Err(e) = close(socket).await {
-                    if failures.fetch_add(1, Ordering::Relaxed) < 5 {
-                        eprintln!("closing {i}: {e}");
-                    }
-                }
+            if let Some(socket) = socket
+                && let Err(e) = close(socket).await
+                && failures.fetch_add(1, Ordering::Relaxed) < 5
+            {
+                eprintln!("closing {i}: {e}");
             }
         }));
     }

@@ -1,7 +1,7 @@
 //! A WebSocket handshake load generator for the end-to-end bench (`benches/e2e.sh`).
 //!
 //! ```text
-//! cargo run --release --example loadgen -- --addr HOST:PORT [--path /echo] [--handshakes N]
+//! cargo run --release -p ws-bench-tools --bin loadgen -- --addr HOST:PORT [--path /echo] [--handshakes N]
 //!     [--concurrency C] [--server-pid PID] [--idle K] [--label NAME]
 //! ```
 //!
@@ -25,8 +25,7 @@
 //!
 //! Every address is the caller's: meant for loopback. Every read has a 5 s timeout.
 
-#[path = "common/client.rs"]
-mod client;
+use ws_bench_tools::client;
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -213,10 +212,10 @@ async fn load(options: Arc<Options>) -> (u64, u64) {
                     Ok(stream) => close(stream).await,
                     Err(e) => Err(e),
                 };
-                if let Err(e) = result {
-                    if failures.fetch_add(1, Ordering::Relaxed) < 5 {
-                        eprintln!("{}: handshake {n}: {e}", options.label);
-                    }
+                if let Err(e) = result
+                    && failures.fetch_add(1, Ordering::Relaxed) < 5
+                {
+                    eprintln!("{}: handshake {n}: {e}", options.label);
                 }
             }
         }));

@@ -3,7 +3,7 @@
 //! `benches/e2e.sh` (handshakes) and `benches/throughput.sh` (messages).
 //!
 //! ```text
-//! cargo run --release --example axum_serve -- --ws layer|layer-4k|deflate|axum [--addr HOST:PORT]
+//! cargo run --release -p ws-bench-tools --bin axum_serve -- --ws layer|layer-4k|deflate|axum [--addr HOST:PORT]
 //! ```
 //!
 //! - `layer`: `WebSocketLayer::new()` on the `/echo` route, `on_websocket` (the
@@ -17,9 +17,7 @@
 //! Every variant echoes text and binary messages until the stream ends. Prints
 //! `listening on http://ADDR`; stops on Ctrl-C (SIGINT).
 
-#[path = "common/listen.rs"]
-mod listen;
-use listen::listen;
+use ws_bench_tools::listen::listen;
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
