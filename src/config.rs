@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use http::request::Parts;
 
-use crate::HandshakeError;
 use crate::answer::Agreement;
 use crate::negotiated::{KeptOrigin, Negotiated};
 use crate::on_error::{DefaultErrorHandler, ErrorHandler};
@@ -18,6 +17,7 @@ use crate::policy::{
 use crate::read::key::AcceptKey;
 use crate::read::{Attempt, ClientHandshake};
 use crate::trace;
+use crate::{GracefulShutdown, HandshakeError};
 
 /// The layer's configuration, shared by the layer, its clones and every service it
 /// makes behind one `Arc`. Each policy sits in an `Arc` of its own so that builder
@@ -29,6 +29,8 @@ pub(crate) struct Config<O, P, E, H> {
     pub(crate) versions: SupportedVersions,
     pub(crate) extensions: Arc<E>,
     pub(crate) on_error: Arc<H>,
+    /// Set by `WebSocketLayer::graceful_shutdown`: once started, attempts are refused.
+    pub(crate) shutdown: Option<GracefulShutdown>,
 }
 
 impl<O, P, E, H> Clone for Config<O, P, E, H> {
@@ -40,6 +42,7 @@ impl<O, P, E, H> Clone for Config<O, P, E, H> {
             versions: self.versions,
             extensions: Arc::clone(&self.extensions),
             on_error: Arc::clone(&self.on_error),
+            shutdown: self.shutdown.clone(),
         }
     }
 }
@@ -54,6 +57,7 @@ impl<O, P, E, H> fmt::Debug for Config<O, P, E, H> {
             .field("versions", &self.versions)
             .field("extensions", &type_name::<E>())
             .field("on_error", &type_name::<H>())
+            .field("shutdown", &self.shutdown)
             .finish()
     }
 }
@@ -73,6 +77,14 @@ where
         parts: &Parts,
         attempt: Attempt,
     ) -> Result<(Negotiated, Agreement), HandshakeError> {
+        // A draining server takes no new socket (RFC 9110 §15.6.4), whatever the request.
+        if self
+            .shutdown
+            .as_ref()
+            .is_some_and(GracefulShutdown::is_started)
+        {
+            return Err(HandshakeError::ShuttingDown);
+        }
         let handshake =
             ClientHandshake::read(parts, attempt, |lines| version::apply(self.versions, lines))?;
         origin::apply(
@@ -99,6 +111,7 @@ where
             origin: handshake
                 .origin
                 .map(|origin| KeptOrigin::Request(origin.clone())),
+            shutdown: self.shutdown.clone(),
         };
         trace::accepted(&negotiated, parts);
         let agreement = Agreement::new(

@@ -4,11 +4,11 @@ use std::fmt;
 
 use axum_core::body::Body;
 use axum_core::response::{IntoResponse, Response};
-use http::header::{CONNECTION, CONTENT_TYPE, SEC_WEBSOCKET_VERSION, UPGRADE};
+use http::header::{CONNECTION, CONTENT_TYPE, RETRY_AFTER, SEC_WEBSOCKET_VERSION, UPGRADE};
 use http::{HeaderMap, HeaderValue, StatusCode};
 
 use crate::policy::SupportedVersions;
-use crate::read::list::{UPGRADE_TOKEN, contains_token};
+use crate::read::list::{CLOSE_TOKEN, UPGRADE_TOKEN, contains_token};
 
 /// Why the layer refused a WebSocket handshake.
 ///
@@ -84,6 +84,10 @@ pub enum HandshakeError {
     /// The handler answered with a subprotocol other than the one the layer agreed (set
     /// on axum's own `WebSocketUpgrade`, say): a server bug.
     HandlerSubprotocolMismatch,
+    /// The layer's [graceful shutdown](crate::WebSocketLayer::graceful_shutdown) has
+    /// started: the server takes no new socket. 503 with `Retry-After` (and `Connection:
+    /// close` over HTTP/1.1), so that the client or a load balancer tries another server.
+    ShuttingDown,
     /// The handler accepted with a codec that does not implement an extension the
     /// extension policy agreed to (`on_websocket` after `PerMessageDeflate`, say): a server
     /// bug, refused rather than opening a connection that breaks on its first message.
@@ -231,6 +235,12 @@ impl HandshakeError {
                 "RFC 6455 §4.2.2 /subprotocol/",
                 "WebSocket handshake failed: the handler chose another subprotocol than the server's policy"
             ),
+            Self::ShuttingDown => row!(
+                SERVICE_UNAVAILABLE,
+                "shutting_down",
+                "RFC 9110 §15.6.4",
+                "WebSocket handshake refused: the server is shutting down; retry (see Retry-After)"
+            ),
             Self::ExtensionNotImplemented => row!(
                 INTERNAL_SERVER_ERROR,
                 "extension_not_implemented",
@@ -284,6 +294,9 @@ impl HandshakeError {
             offer_upgrade(headers);
             headers.insert(SEC_WEBSOCKET_VERSION, versions.header_value());
         }
+        if *self == Self::ShuttingDown {
+            send_elsewhere(headers);
+        }
     }
 
     /// A response with this error's status and headers and `body` as the body (for
@@ -309,6 +322,23 @@ pub(crate) fn offer_upgrade(headers: &mut HeaderMap) {
         headers.append(CONNECTION, HeaderValue::from_static("upgrade"));
     }
 }
+
+/// What a draining server's 503 carries, added where missing: `Retry-After` (RFC 9110
+/// §10.2.3), and the `close` option in `Connection` (§9.6), so that the client's next
+/// attempt opens a new connection, which a load balancer may send elsewhere. Over HTTP/2
+/// the layer drops `Connection` again (RFC 9113 §8.2.2).
+pub(crate) fn send_elsewhere(headers: &mut HeaderMap) {
+    if !headers.contains_key(RETRY_AFTER) {
+        headers.insert(RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+    }
+    if !contains_token(headers.get_all(CONNECTION), CLOSE_TOKEN) {
+        headers.append(CONNECTION, HeaderValue::from_static("close"));
+    }
+}
+
+/// How long a client is asked to wait before it tries again while the server drains: a
+/// load balancer has taken the server out by then, or a new one has started.
+const RETRY_AFTER_SECONDS: &str = "1";
 
 /// Asserts what RFC 6455 §4.4 and RFC 9110 §15.5.22 ask of a version refusal over
 /// HTTP/1.1: a 426 offering the upgrade and naming `versions`.
@@ -398,6 +428,7 @@ mod tests {
             HandshakeError::NotWebSocketResource,
             HandshakeError::HandlerSubprotocolMismatch,
             HandshakeError::ExtensionNotImplemented,
+            HandshakeError::ShuttingDown,
         ];
         let mut names: Vec<_> = all.iter().map(HandshakeError::name).collect();
         names.sort_unstable();

@@ -60,7 +60,7 @@ pub struct WebSocketUpgrade {
     on_upgrade: OnUpgrade,
     #[cfg(feature = "tungstenite")]
     pub(crate) config: tokio_tungstenite::tungstenite::protocol::WebSocketConfig,
-    /// Set by `graceful_shutdown` (src/shutdown.rs).
+    /// The layer's, or the one `graceful_shutdown` set (src/shutdown.rs).
     pub(crate) shutdown: Option<crate::GracefulShutdown>,
     /// Set by `on_failed_upgrade`.
     on_failed: Option<OnFailedUpgrade>,
@@ -74,12 +74,13 @@ impl<S: Send + Sync> FromRequestParts<S> for WebSocketUpgrade {
         let Some(on_upgrade) = parts.extensions.remove::<OnUpgrade>() else {
             return Err(rejected(parts, ConnectionNotUpgradable.into()));
         };
+        let shutdown = negotiated.shutdown.clone();
         Ok(Self {
             negotiated,
             on_upgrade,
             #[cfg(feature = "tungstenite")]
             config: crate::tungstenite::default_config(),
-            shutdown: None,
+            shutdown,
             on_failed: None,
         })
     }

@@ -12,6 +12,7 @@ use crate::policy::{
     SupportedVersions,
 };
 use crate::service::WebSocketService;
+use crate::shutdown::GracefulShutdown;
 #[cfg(doc)]
 use crate::{HandshakeError, Negotiated};
 
@@ -31,6 +32,7 @@ use crate::{HandshakeError, Negotiated};
 /// | [`versions`](Self::versions) | `{13}` |
 /// | [`extensions`](Self::extensions) | [`NoExtensions`] |
 /// | [`on_error`](Self::on_error) | [`DefaultErrorHandler`]: status, headers and a short text body |
+/// | [`graceful_shutdown`](Self::graceful_shutdown) | none: sockets are not tracked, attempts are never refused as draining |
 ///
 /// ```
 /// use axum::{Router, routing::any};
@@ -81,6 +83,7 @@ impl WebSocketLayer {
                 versions: SupportedVersions::default(),
                 extensions: Arc::new(NoExtensions),
                 on_error: Arc::new(DefaultErrorHandler),
+                shutdown: None,
             }),
         }
     }
@@ -119,6 +122,7 @@ impl<O, P, E, H> WebSocketLayer<O, P, E, H> {
             versions,
             extensions,
             on_error,
+            shutdown,
         } = Arc::unwrap_or_clone(self.config);
         let (origin, subprotocol, extensions, on_error) =
             replace((origin, subprotocol, extensions, on_error));
@@ -130,6 +134,7 @@ impl<O, P, E, H> WebSocketLayer<O, P, E, H> {
                 versions,
                 extensions,
                 on_error,
+                shutdown,
             }),
         }
     }
@@ -176,6 +181,17 @@ impl<O, P, E, H> WebSocketLayer<O, P, E, H> {
     /// Which extensions are accepted (RFC 6455 §9.1). See [`ExtensionPolicy`].
     pub fn extensions<E2: ExtensionPolicy>(self, policy: E2) -> WebSocketLayer<O, P, E2, H> {
         self.replace(|(o, p, _, h)| (o, p, Arc::new(policy), h))
+    }
+
+    /// The server's graceful shutdown. Every socket the layer's handlers accept is tracked
+    /// by it and gets its signal, as with
+    /// [`WebSocketUpgrade::graceful_shutdown`](crate::WebSocketUpgrade::graceful_shutdown);
+    /// and once [`start`](GracefulShutdown::start) has run, upgrade attempts are refused
+    /// with [`HandshakeError::ShuttingDown`]: `503 Service Unavailable` with
+    /// `Retry-After: 1`, and `Connection: close` over HTTP/1.1, so that a load balancer or
+    /// a client tries another server while this one drains.
+    pub fn graceful_shutdown(self, shutdown: GracefulShutdown) -> Self {
+        self.edit(|config| config.shutdown = Some(shutdown))
     }
 
     /// How refusals are answered. See [`ErrorHandler`].

@@ -40,6 +40,8 @@ pub struct Negotiated {
     pub(crate) protocol: Option<HeaderValue>,
     pub(crate) extensions: AgreedExtensions,
     pub(crate) origin: Option<KeptOrigin>,
+    /// The layer's shutdown, for the extractor to track the socket with.
+    pub(crate) shutdown: Option<crate::GracefulShutdown>,
 }
 
 impl Negotiated {

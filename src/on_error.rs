@@ -6,7 +6,7 @@ use http::request::Parts;
 use http::{StatusCode, Version};
 
 use crate::HandshakeError;
-use crate::error::offer_upgrade;
+use crate::error::{offer_upgrade, send_elsewhere};
 
 /// Shapes the layer's error responses, set with
 /// [`WebSocketLayer::on_error`](crate::WebSocketLayer::on_error).
@@ -87,6 +87,7 @@ pub(crate) fn respond<H: ErrorHandler>(
     request: &Parts,
 ) -> Response {
     let versions = error.supported_versions();
+    let draining = error == HandshakeError::ShuttingDown;
     let mut response = handler.handle(error, request);
     let status = response.status();
     let headers = response.headers_mut();
@@ -95,6 +96,9 @@ pub(crate) fn respond<H: ErrorHandler>(
         && !headers.contains_key(SEC_WEBSOCKET_VERSION)
     {
         headers.insert(SEC_WEBSOCKET_VERSION, versions.header_value());
+    }
+    if draining {
+        send_elsewhere(headers);
     }
     if request.version >= Version::HTTP_2 {
         headers.remove(CONNECTION);

@@ -135,10 +135,10 @@ pub(crate) fn rejected(status: http::StatusCode, reason: &'static str, request: 
 }
 
 /// Whether a refusal with `status` is logged: 500s, server bugs, at WARN; the rest at
-/// DEBUG.
+/// DEBUG, a draining server's 503s included (one per attempt during a deploy).
 #[cfg(feature = "tracing")]
 fn enabled(status: http::StatusCode) -> bool {
-    if status.is_server_error() {
+    if status == http::StatusCode::INTERNAL_SERVER_ERROR {
         tracing::level_enabled!(tracing::Level::WARN)
     } else {
         tracing::level_enabled!(tracing::Level::DEBUG)
@@ -176,7 +176,7 @@ impl Refusal<'_> {
                 )
             };
         }
-        if self.status.is_server_error() {
+        if self.status == http::StatusCode::INTERNAL_SERVER_ERROR {
             event!(WARN);
         } else {
             event!(DEBUG);

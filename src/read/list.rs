@@ -154,6 +154,9 @@ pub(crate) struct Letters(&'static str);
 /// The `Connection` option that goes with `Upgrade` (RFC 9110 §7.8).
 pub(crate) const UPGRADE_TOKEN: Letters = Letters::new("upgrade");
 
+/// The `Connection` option that ends the connection after the response (RFC 9110 §9.6).
+pub(crate) const CLOSE_TOKEN: Letters = Letters::new("close");
+
 impl Letters {
     pub(crate) const fn new(token: &'static str) -> Self {
         let bytes = token.as_bytes();

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{CONNECTION, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::request::Parts;
 use axum::response::Response;
 use axum::routing::{any, get};
@@ -16,7 +16,7 @@ use axum_ws_handshake::policy::AnyOrigin;
 use axum_ws_handshake::test::TestClient;
 use axum_ws_handshake::tungstenite::Message;
 use axum_ws_handshake::{
-    ErrorHandler, HandshakeError, WebSocket, WebSocketLayer, WebSocketUpgrade,
+    ErrorHandler, GracefulShutdown, HandshakeError, WebSocket, WebSocketLayer, WebSocketUpgrade,
 };
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -232,4 +232,54 @@ async fn a_client_gone_before_the_101_reaches_on_failed_upgrade() {
     drop(client);
     let error = within(failed_rx).await.expect("on_failed_upgrade ran");
     assert!(error.starts_with("the WebSocket upgrade failed"), "{error}");
+}
+
+/// A layer given the server's shutdown tracks the sockets its handlers accept and hands
+/// them its signal, with no `graceful_shutdown` call in the handler; once the shutdown
+/// has started, new attempts are 503 with `Retry-After`, and `Connection: close` over
+/// HTTP/1.1 only.
+#[tokio::test]
+async fn rfc9110_15_6_4_a_draining_layer_answers_503_with_retry_after() {
+    let shutdown = GracefulShutdown::new();
+    let handler = |ws: WebSocketUpgrade| async move {
+        ws.on_websocket(|mut socket: WebSocket| async move {
+            socket.get_ref().shutdown_signal().await;
+            let _ = socket.send(Message::text("going away")).await;
+        })
+    };
+    let layer = WebSocketLayer::new().graceful_shutdown(shutdown.clone());
+    let client = TestClient::new(Router::new().route("/ws", any(handler).layer(layer)));
+
+    let mut socket = within(client.handshake("/ws").connect()).await.unwrap();
+    shutdown.start();
+    let told = within(socket.next()).await.unwrap().unwrap();
+    assert_eq!(told, Message::text("going away"));
+    within(shutdown.wait()).await;
+
+    let response = within(client.handshake("/ws").send()).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()[RETRY_AFTER], "1");
+    assert_eq!(response.headers()[CONNECTION], "close");
+    assert_eq!(response.text(), HandshakeError::ShuttingDown.to_string());
+
+    let response = within(client.handshake("/ws").http2().send()).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()[RETRY_AFTER], "1");
+    assert!(!response.headers().contains_key(CONNECTION));
+}
+
+/// A hook that reshapes the 503 keeps `Retry-After` and `Connection: close`.
+#[tokio::test]
+async fn rfc9110_10_2_3_a_hooks_503_keeps_retry_after() {
+    let shutdown = GracefulShutdown::new();
+    shutdown.start();
+    let layer = WebSocketLayer::new()
+        .graceful_shutdown(shutdown)
+        .on_error(|error: HandshakeError| (error.status(), "busy"));
+    let client = TestClient::new(Router::new().route("/ws", any(tell).layer(layer)));
+    let response = within(client.handshake("/ws").send()).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.text(), "busy");
+    assert_eq!(response.headers()[RETRY_AFTER], "1");
+    assert_eq!(response.headers()[CONNECTION], "close");
 }
