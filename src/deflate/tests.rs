@@ -1,6 +1,6 @@
 //! Unit tests of the pieces not visible through the layer: why an offer is declined, and
 //! how agreed parameters become the codec's configuration. The negotiation table, rule by
-//! rule, runs through the real layer in tests/deflate_negotiation.rs.
+//! rule, runs through the real layer in tests/it/deflate_negotiation.rs.
 
 use http::header::SEC_WEBSOCKET_EXTENSIONS;
 use http::{HeaderMap, HeaderValue};
