@@ -1,7 +1,8 @@
 //! What an origin is (RFC 6454 §4: scheme, host and port), through the layer: the
 //! same-origin policies accept only web origins (`http`, `https`) and compare the scheme
 //! wherever the server knows the request's (an HTTP/2 `:scheme`, an absolute-form
-//! target).
+//! target); `AllowedOrigins` compares its entries as origins, default port and case
+//! aside (§6.2), and refuses wildcards over a whole top-level domain when built.
 
 use crate::common;
 
@@ -10,7 +11,7 @@ use std::net::SocketAddr;
 use axum::Router;
 use axum::routing::any;
 use axum_ws_handshake::WebSocketLayer;
-use axum_ws_handshake::policy::{ForwardedSameOrigin, OriginPolicy};
+use axum_ws_handshake::policy::{AllowedOrigins, ForwardedSameOrigin, OriginPolicy};
 use axum_ws_handshake::test::TestClient;
 use common::h2::{extended_connect, h2c, send};
 use common::{Conn, Req, assert_switching_protocols, echo, serve};
@@ -178,4 +179,101 @@ async fn rfc6454_4_forwarded_same_origin_refuses_origins_that_are_not_http_or_ht
         status(addr, "/echo", "victim.test:8443", extension, &[]).await,
         403
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// AllowedOrigins: entries are origins
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn rfc6454_6_2_allowed_origins_entry_with_default_port_matches_the_browser_form() {
+    let list = AllowedOrigins::new(["https://API.Example.NET:443/", "http://localhost:80"]);
+    let addr = serve(app(list)).await;
+    let host = addr.to_string();
+    // What browsers send: the serialization, which omits the default port.
+    for origin in [
+        "https://api.example.net",
+        "https://api.example.net:443",
+        "http://localhost",
+    ] {
+        assert_eq!(
+            status(addr, "/echo", &host, origin, &[]).await,
+            101,
+            "{origin}"
+        );
+    }
+    for origin in [
+        "http://api.example.net",
+        "https://api.example.net:80",
+        "http://api.example.net:443",
+        "https://localhost",
+        "http://localhost:8080",
+    ] {
+        assert_eq!(
+            status(addr, "/echo", &host, origin, &[]).await,
+            403,
+            "{origin}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn rfc6454_6_2_allowed_origins_entry_without_port_matches_an_explicit_default_port() {
+    let list = AllowedOrigins::new(["https://api.example.net"]);
+    let addr = serve(app(list)).await;
+    let host = addr.to_string();
+    for origin in ["https://api.example.net", "https://API.example.net:443"] {
+        assert_eq!(
+            status(addr, "/echo", &host, origin, &[]).await,
+            101,
+            "{origin}"
+        );
+    }
+    let origin = "https://api.example.net:8443";
+    assert_eq!(status(addr, "/echo", &host, origin, &[]).await, 403);
+}
+
+#[test]
+fn wildcards_over_a_top_level_domain_are_refused_when_built() {
+    for pattern in [
+        "https://*.com",
+        "https://*.COM/",
+        "http://*.com:8080",
+        "https://*.com.",
+        "https://*.uk",
+        "https://*.0.0.1",
+    ] {
+        let error = AllowedOrigins::try_new(["https://app.example.com", pattern])
+            .expect_err(pattern)
+            .to_string();
+        assert!(error.contains(pattern), "{error}");
+    }
+    for pattern in [
+        "https://*.example.com",
+        "https://*.a.example",
+        "http://*.localhost:3000",
+    ] {
+        assert!(AllowedOrigins::try_new([pattern]).is_ok(), "{pattern}");
+    }
+}
+
+#[test]
+#[should_panic(expected = "https://*.com")]
+fn a_wildcard_over_a_top_level_domain_panics_in_new() {
+    let _ = AllowedOrigins::new(["https://*.com"]);
+}
+
+#[test]
+fn rfc6454_4_allowed_origins_refuses_websocket_scheme_entries_when_built() {
+    // A page's origin is never `ws:` or `wss:`: an entry with one could never match.
+    for entry in [
+        "wss://api.example.net",
+        "ws://localhost:3000",
+        "wss://*.example.net",
+    ] {
+        let error = AllowedOrigins::try_new([entry])
+            .expect_err(entry)
+            .to_string();
+        assert!(error.contains("https"), "{error}");
+    }
 }
