@@ -13,6 +13,7 @@ mod deflate_negotiation;
 mod forwarded;
 mod http2;
 mod layer_api;
+mod origin_rules;
 mod policies;
 mod proptest_handshake;
 mod raw_handshake;

@@ -7,7 +7,7 @@ use http::request::Parts;
 
 use super::{OriginPolicy, SameOrigin};
 use crate::read::forwarded::{forwarded_element_host, x_forwarded_host};
-use crate::read::origin::SerializedOrigin;
+use crate::read::origin::{RequestScheme, SerializedOrigin};
 
 /// [`SameOrigin`] judged against the host a reverse proxy says the client asked for:
 /// the value of `X-Forwarded-Host` ([`x_forwarded_host`](Self::x_forwarded_host)) or the
@@ -19,7 +19,9 @@ use crate::read::origin::SerializedOrigin;
 ///
 /// - The header absent, or `Forwarded` without `host=`: the request is judged by its
 ///   own `Host` (or `:authority`) as [`SameOrigin`] judges it.
-/// - One value, `host[:port]`: compared with `Origin` as [`SameOrigin`] compares `Host`.
+/// - One value, `host[:port]`: compared with `Origin` as [`SameOrigin`] compares `Host`,
+///   an `http` or `https` origin either way (the request's own scheme is the proxy's hop,
+///   not the client's; the forwarded protocol is not read).
 /// - Anything else is refused: a malformed value, or more than one (several header
 ///   lines, a comma-separated list of hops, a repeated `host=`), since nothing tells which
 ///   one the trusted proxy wrote. Make the proxy *replace* the header (nginx's
@@ -97,7 +99,7 @@ impl OriginPolicy for ForwardedSameOrigin {
     fn is_allowed(&self, origin: &str, request: &Parts) -> bool {
         match self.forwarded_host(request) {
             Ok(None) => SameOrigin.is_allowed(origin, request),
-            Ok(Some(host)) => SerializedOrigin::parse(origin).is_some_and(|o| o.is_at(&host)),
+            Ok(Some(host)) => is_at_forwarded(origin, &host),
             Err(()) => false,
         }
     }
@@ -108,11 +110,18 @@ impl ForwardedSameOrigin {
     /// [`SameOrigin::is_allowed_at`].
     pub(super) fn is_allowed_at(&self, origin: &str, host: &str, request: &Parts) -> bool {
         match self.forwarded_host(request) {
-            Ok(None) => SameOrigin::is_allowed_at(origin, host),
-            Ok(Some(host)) => SerializedOrigin::parse(origin).is_some_and(|o| o.is_at(&host)),
+            Ok(None) => SameOrigin::is_allowed_at(origin, host, RequestScheme::of(&request.uri)),
+            Ok(Some(host)) => is_at_forwarded(origin, &host),
             Err(()) => false,
         }
     }
+}
+
+/// Whether `origin` is a web origin at the forwarded `host`. The scheme of the request
+/// is the proxy's hop, not the client's, so either web scheme may be the page's.
+fn is_at_forwarded(origin: &str, host: &str) -> bool {
+    SerializedOrigin::parse(origin)
+        .is_some_and(|origin| origin.is_same_origin(host, RequestScheme::Unknown))
 }
 
 #[cfg(test)]
@@ -168,6 +177,38 @@ mod tests {
         );
         assert!(!policy.is_allowed("https://app.example.com", &two_lines));
         assert!(!policy.is_allowed("https://evil.example", &two_lines));
+    }
+
+    #[test]
+    fn rfc6454_4_forwarded_hosts_accept_web_origins_only() {
+        let policy = ForwardedSameOrigin::x_forwarded_host();
+        let behind =
+            |value: &str| forwarded_parts("127.0.0.1:3000", &[("x-forwarded-host", value)]);
+        let public = behind("app.example.com:8443");
+        assert!(policy.is_allowed("https://app.example.com:8443", &public));
+        assert!(policy.is_allowed("http://app.example.com:8443", &public));
+        for other in [
+            "ws://app.example.com:8443",
+            "wss://app.example.com:8443",
+            "chrome-extension://app.example.com:8443",
+        ] {
+            assert!(!policy.is_allowed(other, &public), "{other:?}");
+            assert!(
+                !policy.is_allowed_at(other, "127.0.0.1:3000", &public),
+                "{other:?}"
+            );
+        }
+        // An h2c hop from the proxy (`:scheme http`) does not make a page's https wrong.
+        let mut h2c_hop = parts(None, "http://10.0.0.2:3000/ws");
+        h2c_hop
+            .headers
+            .insert("x-forwarded-host", "app.example.com".parse().unwrap());
+        assert!(policy.is_allowed("https://app.example.com", &h2c_hop));
+        assert!(policy.is_allowed_at("https://app.example.com", "10.0.0.2:3000", &h2c_hop));
+        // Without the header, the request's own scheme counts, as for SameOrigin.
+        let h2 = parts(None, "https://a.test/ws");
+        assert!(!policy.is_allowed("http://a.test", &h2));
+        assert!(!policy.is_allowed_at("http://a.test", "a.test", &h2));
     }
 
     #[test]

@@ -15,6 +15,7 @@ use http::HeaderValue;
 use http::request::Parts;
 
 use crate::HandshakeError;
+use crate::read::origin::RequestScheme;
 
 pub use allowed::{AllowedOrigins, InvalidOrigin};
 pub use forwarded::ForwardedSameOrigin;
@@ -131,7 +132,9 @@ fn is_allowed<O: OriginPolicy>(
 ) -> bool {
     let policy_any = policy as &dyn Any;
     match host {
-        Some(host) if policy_any.is::<SameOrigin>() => SameOrigin::is_allowed_at(origin, host),
+        Some(host) if policy_any.is::<SameOrigin>() => {
+            SameOrigin::is_allowed_at(origin, host, RequestScheme::of(&request.uri))
+        }
         Some(host) => match policy_any.downcast_ref::<ForwardedSameOrigin>() {
             Some(forwarded) => forwarded.is_allowed_at(origin, host, request),
             None => policy.is_allowed(origin, request),

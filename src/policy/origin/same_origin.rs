@@ -1,18 +1,24 @@
-//! [`SameOrigin`]: the `Origin` must name the host the request was sent to.
+//! [`SameOrigin`]: the `Origin` must be the origin of the request itself.
 
 use http::header::HOST;
 use http::request::Parts;
 
 use super::OriginPolicy;
-use crate::read::origin::{SerializedOrigin, default_port, is_scheme};
+use crate::read::origin::{RequestScheme, SerializedOrigin, WebScheme};
 
-/// Accepts an `Origin` whose host and port are the request's own (its `Host`, or the
-/// authority of an absolute or HTTP/2 request target), compared ASCII-case-insensitively,
-/// with the scheme's default port filled in (`http://a.test` matches `Host: a.test:80`).
-/// `null` and anything unparsable are refused. The default policy.
+/// Accepts an `Origin` that is the origin of the request itself (RFC 6454 §4: scheme,
+/// host and port): an `http` or `https` origin whose host and port are the request's own
+/// (its `Host`, or the authority of an absolute or HTTP/2 request target), compared
+/// ASCII-case-insensitively, with the scheme's default port filled in (`http://a.test`
+/// matches `Host: a.test:80`). The scheme is compared wherever the server knows the
+/// request's: HTTP/2's `:scheme` and an absolute-form target's; over HTTP/1.1 otherwise
+/// both `http` and `https` are the host's, since TLS may end at a proxy. `null`, other
+/// schemes (`ws:`, `chrome-extension:`) and anything unparsable are refused. The default
+/// policy.
 ///
 /// Behind a reverse proxy the proxy must forward the client's `Host` with its port (for
-/// nginx: `proxy_set_header Host $http_host;`).
+/// nginx: `proxy_set_header Host $http_host;`), and one that speaks HTTP/2 to the server
+/// must forward the client's `:scheme`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SameOrigin;
 
@@ -28,26 +34,28 @@ impl OriginPolicy for SameOrigin {
                 _ => return false,
             },
         };
-        origin.is_at(host)
+        origin.is_same_origin(host, RequestScheme::of(&request.uri))
     }
 }
 
 impl SameOrigin {
     /// [`is_allowed`](OriginPolicy::is_allowed) for a request whose host the reader has
     /// found and checked to be a valid `host[:port]`: what the layer calls.
-    pub(super) fn is_allowed_at(origin: &str, host: &str) -> bool {
+    #[inline]
+    pub(super) fn is_allowed_at(origin: &str, host: &str, scheme: RequestScheme) -> bool {
         // A browser's usual handshake: `Host` spelled as the origin's authority. The
         // layer checked that `host` is a valid `host[:port]`, so that authority is one
-        // too: only the scheme is left to check, and that the port is known.
-        if let Some((scheme, authority)) = split_scheme(origin) {
+        // too, with the same port whichever default fills it in once the schemes agree:
+        // only the scheme is left to check.
+        if let Some((origin_scheme, authority)) = split_scheme(origin) {
             // Compared as bytes first: browsers send both in lowercase, and a byte
             // comparison is a tenth of a case-folding one.
-            if is_scheme(scheme) && (authority == host || authority.eq_ignore_ascii_case(host)) {
-                return has_port(host) || default_port(scheme) != 0;
+            if authority == host || authority.eq_ignore_ascii_case(host) {
+                return WebScheme::parse(origin_scheme).is_some_and(|s| scheme.admits(s));
             }
         }
         // Anything else is parsed and compared part by part.
-        SerializedOrigin::parse(origin).is_some_and(|origin| origin.is_at(host))
+        SerializedOrigin::parse(origin).is_some_and(|origin| origin.is_same_origin(host, scheme))
     }
 }
 
@@ -57,13 +65,6 @@ fn split_scheme(origin: &str) -> Option<(&str, &str)> {
     let colon = origin.bytes().position(|b| b == b':')?;
     let rest = origin[colon..].strip_prefix("://")?;
     Some((&origin[..colon], rest))
-}
-
-/// Whether a valid `host[:port]` has a non-empty port.
-fn has_port(host: &str) -> bool {
-    let digits = host.bytes().rev().take_while(u8::is_ascii_digit).count();
-    let colon = host.len().checked_sub(digits + 1);
-    digits > 0 && colon.is_some_and(|colon| host.as_bytes()[colon] == b':')
 }
 
 #[cfg(test)]
@@ -105,6 +106,60 @@ pub(super) mod tests {
         assert!(!policy.is_allowed("https://a.test", &parts(Some("a.test:80"), "/")));
         assert!(policy.is_allowed("http://[::1]:3000", &parts(Some("[::1]:3000"), "/")));
         assert!(!policy.is_allowed("http://[::1]:3000", &parts(Some("[::2]:3000"), "/")));
+    }
+
+    #[test]
+    fn rfc6454_4_same_origin_accepts_web_schemes_only() {
+        let req = parts(Some("a.test:3000"), "/ws");
+        assert!(SameOrigin.is_allowed("http://a.test:3000", &req));
+        assert!(SameOrigin.is_allowed("HTTPS://a.test:3000", &req));
+        for other in [
+            "ws://a.test:3000",
+            "wss://a.test:3000",
+            "foo://a.test:3000",
+            "chrome-extension://a.test:3000",
+        ] {
+            assert!(!SameOrigin.is_allowed(other, &req), "{other:?}");
+            let unknown = RequestScheme::Unknown;
+            assert!(
+                !SameOrigin::is_allowed_at(other, "a.test:3000", unknown),
+                "{other:?}"
+            );
+        }
+        let default_port = parts(Some("a.test"), "/ws");
+        assert!(!SameOrigin.is_allowed("ws://a.test", &default_port));
+        assert!(!SameOrigin.is_allowed("wss://a.test", &default_port));
+    }
+
+    #[test]
+    fn rfc6454_4_same_origin_compares_a_known_request_scheme() {
+        // An HTTP/2 request as hyper gives it: `:scheme` and `:authority` in the URI.
+        let h2 = parts(None, "https://a.test/ws");
+        assert!(SameOrigin.is_allowed("https://a.test", &h2));
+        assert!(SameOrigin.is_allowed("https://a.test:443", &h2));
+        assert!(!SameOrigin.is_allowed("http://a.test", &h2));
+        let h2c = parts(None, "http://a.test:8080/ws");
+        assert!(SameOrigin.is_allowed("http://a.test:8080", &h2c));
+        assert!(!SameOrigin.is_allowed("https://a.test:8080", &h2c));
+        // The layer's fast path agrees, byte-equal authorities included.
+        let https = RequestScheme::Known(WebScheme::Https);
+        assert!(SameOrigin::is_allowed_at("https://a.test", "a.test", https));
+        assert!(SameOrigin::is_allowed_at(
+            "https://a.test",
+            "A.test:443",
+            https
+        ));
+        assert!(!SameOrigin::is_allowed_at("http://a.test", "a.test", https));
+        assert!(!SameOrigin::is_allowed_at(
+            "http://a.test:443",
+            "a.test:443",
+            https
+        ));
+        assert!(!SameOrigin::is_allowed_at(
+            "https://a.test",
+            "a.test",
+            RequestScheme::Opaque
+        ));
     }
 
     #[test]
