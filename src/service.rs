@@ -1,5 +1,6 @@
 //! The service the layer wraps around the router, and its response future.
 
+use std::any::TypeId;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -14,7 +15,7 @@ use tower_service::Service;
 use crate::Negotiated;
 use crate::answer::{self, Agreement};
 use crate::config::Config;
-use crate::on_error::{self, ErrorHandler};
+use crate::on_error::{self, DefaultErrorHandler, ErrorHandler};
 use crate::policy::{ExtensionPolicy, OriginPolicy, SubprotocolPolicy};
 use crate::read::upgrade_attempt;
 use crate::trace;
@@ -80,7 +81,9 @@ where
                 // An outer layer's agreement is replaced: the innermost layer decides.
                 let nested = parts.extensions.insert(negotiated).is_some();
                 let future = self.inner.call(Request::from_parts(parts, body));
-                let on_error = Arc::clone(&self.config.on_error);
+                // The default hook is a unit: no reference count to take for it.
+                let on_error = (TypeId::of::<H>() != TypeId::of::<DefaultErrorHandler>())
+                    .then(|| Arc::clone(&self.config.on_error));
                 ResponseFuture::accepted(future, agreement.nested(nested), on_error)
             }
             Err(error) => {
@@ -106,7 +109,7 @@ pin_project! {
     #[project = KindProj]
     enum Kind<F, H> {
         Inner { #[pin] future: F },
-        Accepted { #[pin] future: F, agreement: Option<(Agreement, Arc<H>)> },
+        Accepted { #[pin] future: F, agreement: Option<(Agreement, Option<Arc<H>>)> },
         Refused { response: Option<Response> },
     }
 }
@@ -118,7 +121,7 @@ impl<F, H> ResponseFuture<F, H> {
         }
     }
 
-    fn accepted(future: F, agreement: Agreement, on_error: Arc<H>) -> Self {
+    fn accepted(future: F, agreement: Agreement, on_error: Option<Arc<H>>) -> Self {
         Self {
             kind: Kind::Accepted {
                 future,
@@ -151,7 +154,10 @@ where
                 let (agreement, on_error) = agreement
                     .take()
                     .expect("ResponseFuture polled after completion");
-                Poll::Ready(Ok(agreement.check(response, &*on_error)))
+                Poll::Ready(Ok(match on_error {
+                    Some(on_error) => agreement.check(response, &*on_error),
+                    None => agreement.check(response, &DefaultErrorHandler),
+                }))
             }
             KindProj::Refused { response } => Poll::Ready(Ok(response
                 .take()
