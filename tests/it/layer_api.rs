@@ -283,3 +283,24 @@ async fn rfc9110_10_2_3_a_hooks_503_keeps_retry_after() {
     assert_eq!(response.headers()[RETRY_AFTER], "1");
     assert_eq!(response.headers()[CONNECTION], "close");
 }
+
+/// A refusal the page can read: the handler accepts and closes at once, and the client
+/// gets the code and reason (a browser shows every HTTP refusal as 1006), over HTTP/1.1
+/// and HTTP/2.
+#[tokio::test]
+async fn rfc6455_7_4_2_a_handler_refuses_with_a_close_the_page_can_read() {
+    let handler = |ws: WebSocketUpgrade| async move { ws.accept_and_close(4001, "token expired") };
+    let app = Router::new().route("/ws", any(handler).layer(WebSocketLayer::new()));
+    let client = TestClient::new(app);
+    for handshake in [client.handshake("/ws"), client.handshake("/ws").http2()] {
+        let mut socket = within(handshake.connect()).await.expect("accepted");
+        let closed = within(socket.next()).await.unwrap().unwrap();
+        let Message::Close(Some(frame)) = closed else {
+            panic!("a Close, not {closed:?}");
+        };
+        assert_eq!(u16::from(frame.code), 4001);
+        assert_eq!(frame.reason, "token expired");
+        // The client's Close answered, the stream ends.
+        assert!(within(socket.next()).await.is_none_or(|end| end.is_err()));
+    }
+}
