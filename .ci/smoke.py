@@ -1,7 +1,9 @@
 """Smoke test of the running echo example over raw sockets (standard library only).
 
 Checks /health, the RFC 6455 example handshake with its exact Sec-WebSocket-Accept,
-a masked text frame echoed back, the close handshake, and two refusals.
+a masked text frame echoed back, the close handshake, and three refusals: a version, a
+cross-origin Origin, and a DNS-rebinding host (the example on loopback answers for
+localhost, 127.0.0.1 and [::1] at its port only).
 """
 import os
 import socket
@@ -33,9 +35,9 @@ def read_head(s):
     return lines[0], headers, rest
 
 
-def handshake(extra=""):
+def handshake(extra="", host=HOST):
     return (
-        f"GET /echo HTTP/1.1\r\nHost: {HOST}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"GET /echo HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         f"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n{extra}\r\n"
     ).encode()
 
@@ -87,4 +89,19 @@ s.sendall(handshake("Sec-WebSocket-Version: 13\r\nOrigin: http://evil.example\r\
 status, _, _ = read_head(s)
 assert status.startswith("HTTP/1.1 403"), status
 print("cross-origin:", status)
+
+# DNS rebinding: a page on attacker.example, re-pointed at 127.0.0.1, is same-origin with
+# its own Host; the host list refuses it before the Origin check.
+rebound = f"attacker.example:{PORT}"
+s = connect()
+s.sendall(handshake(f"Sec-WebSocket-Version: 13\r\nOrigin: http://{rebound}\r\n", rebound))
+status, _, _ = read_head(s)
+assert status.startswith("HTTP/1.1 421"), status
+print("rebinding host:", status)
+for host in [f"localhost:{PORT}", f"127.0.0.1:{PORT}", f"[::1]:{PORT}"]:
+    s = connect()
+    s.sendall(handshake(f"Sec-WebSocket-Version: 13\r\nOrigin: http://{host}\r\n", host))
+    status, _, _ = read_head(s)
+    assert status == "HTTP/1.1 101 Switching Protocols", (host, status)
+    print(f"{host}:", status)
 print("smoke test passed")

@@ -36,6 +36,7 @@ const CASES: &[&str] = &[
     "micro/harness",
     "micro/layer_handshake",
     "micro/layer_handshake_spawned",
+    "micro/layer_handshake_hosts",
     "micro/layer_negotiate",
     "micro/axum_builtin",
     "pass_through/router_without_layer",
@@ -103,6 +104,7 @@ fn main() -> ExitCode {
         );
     }
     ratio("micro/layer_handshake_spawned", "micro/floor_sha1_base64");
+    ratio("micro/layer_handshake_hosts", "micro/layer_handshake");
     ratio("micro/layer_negotiate", "micro/floor_sha1_base64");
     ratio("micro/axum_builtin", "micro/floor_sha1_base64");
     ratio(
@@ -187,6 +189,7 @@ fn run(case: &str, count: u64) {
     match name {
         "layer_handshake" => serve(common::layer_handshake(), make, count),
         "layer_handshake_spawned" => serve(common::layer_handshake_spawned(), make, count),
+        "layer_handshake_hosts" => serve(common::layer_handshake_hosts(), make, count),
         "layer_negotiate" => serve(common::layer_negotiate(), make, count),
         "harness" => serve(common::harness(), make, count),
         "axum_builtin" => serve(common::axum_handshake(), make, count),

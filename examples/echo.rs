@@ -2,10 +2,16 @@
 //! and a browser client, served by `axum::serve`.
 //!
 //! ```text
-//! cargo run --release --example echo -- [--addr HOST:PORT] [--protocol NAME]... [--origin ORIGIN]... [--deflate]
+//! cargo run --release --example echo -- [--addr HOST:PORT] [--host NAME]... [--protocol NAME]... [--origin ORIGIN]... [--deflate]
 //! ```
 //!
 //! - `--addr`: where to listen (default `127.0.0.1:3000`); prints `listening on http://ADDR`.
+//! - `--host NAME` (repeatable): the hosts WebSockets may be opened at (`Host`, or
+//!   `:authority` over HTTP/2), against DNS rebinding: `app.example.com`,
+//!   `*.example.com`, `localhost:3000`, `[::1]`; a port must match, none matches any.
+//!   Others get 421. None → on a loopback address `localhost`, `127.0.0.1` and `[::1]` at
+//!   the bound port; elsewhere any host. Behind a proxy on loopback, list the names the
+//!   proxy forwards as `Host`.
 //! - `--protocol NAME` (repeatable): subprotocols in the server's order of preference;
 //!   none → never select one.
 //! - `--origin ORIGIN` (repeatable): the Origin allow-list (exact, or `https://*.example.com`);
@@ -41,7 +47,7 @@ use axum::routing::{any, get};
 use axum::serve::ListenerExt;
 use axum_ws_handshake::deflate::{DeflateWebSocket, PerMessageDeflate};
 use axum_ws_handshake::policy::{
-    AllowedOrigins, InvalidOrigin, OriginPolicy, SameOrigin, ServerPreference,
+    AllowedHosts, AllowedOrigins, InvalidOrigin, OriginPolicy, SameOrigin, ServerPreference,
 };
 use axum_ws_handshake::tungstenite::{CloseCode, CloseFrame};
 use axum_ws_handshake::{GracefulShutdown, WebSocket, WebSocketLayer, WebSocketUpgrade};
@@ -49,8 +55,8 @@ use futures_util::{SinkExt, StreamExt};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::LevelFilter;
 
-const USAGE: &str =
-    "usage: echo [--addr HOST:PORT] [--protocol NAME]... [--origin ORIGIN]... [--deflate]";
+const USAGE: &str = "usage: echo [--addr HOST:PORT] [--host NAME]... [--protocol NAME]... \
+                     [--origin ORIGIN]... [--deflate]";
 
 /// How long the WebSockets get to finish their close handshakes after the signal.
 const SHUTDOWN_BOUND: Duration = Duration::from_secs(5);
@@ -60,6 +66,7 @@ const GOING_AWAY: &str = "server shutting down";
 
 struct Options {
     addr: SocketAddr,
+    hosts: Vec<String>,
     protocols: Vec<String>,
     origins: Vec<String>,
     deflate: bool,
@@ -68,6 +75,7 @@ struct Options {
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut options = Options {
         addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+        hosts: Vec::new(),
         protocols: Vec::new(),
         origins: Vec::new(),
         deflate: false,
@@ -79,6 +87,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
                 let addr = value("--addr")?;
                 options.addr = addr.parse().map_err(|e| format!("--addr {addr:?}: {e}"))?;
             }
+            "--host" => options.hosts.push(value("--host")?),
             "--protocol" => options.protocols.push(value("--protocol")?),
             "--origin" => options.origins.push(value("--origin")?),
             "--deflate" => options.deflate = true,
@@ -87,6 +96,19 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
         }
     }
     Ok(options)
+}
+
+/// The `--host` list if one was given; else, on a loopback address, the loopback names at
+/// the bound port (a server there must not answer for a name an attacker points at it);
+/// else none: any host.
+fn allowed_hosts(listed: &[String], addr: SocketAddr) -> Result<Option<AllowedHosts>, String> {
+    match listed {
+        [] if addr.ip().is_loopback() => Ok(Some(AllowedHosts::loopback(addr.port()))),
+        [] => Ok(None),
+        list => AllowedHosts::try_new(list)
+            .map(Some)
+            .map_err(|e| format!("--host: {e}")),
+    }
 }
 
 /// The `--origin` allow-list if one was given, else same-origin.
@@ -178,12 +200,20 @@ async fn echo_deflate_handler(
         .on_deflate_websocket(echo_deflate)
 }
 
-/// The routes behind the handshake's policies, from the command line.
-fn app(options: &Options, shutdown: GracefulShutdown) -> Result<Router, String> {
+/// The routes behind the handshake's policies, from the command line and the address
+/// bound (`addr`, its port chosen by the system for `--addr HOST:0`).
+fn app(options: &Options, addr: SocketAddr, shutdown: GracefulShutdown) -> Result<Router, String> {
     let origins = Origins::new(&options.origins).map_err(|e| format!("--origin: {e}"))?;
     let protocols =
         ServerPreference::try_new(&options.protocols).map_err(|e| format!("--protocol: {e}"))?;
-    let layer = WebSocketLayer::new().origin(origins).subprotocol(protocols);
+    let mut layer = WebSocketLayer::new().origin(origins).subprotocol(protocols);
+    match allowed_hosts(&options.hosts, addr)? {
+        Some(hosts) => {
+            tracing::info!(?hosts, "WebSocket handshakes accepted at these hosts only");
+            layer = layer.allowed_hosts(hosts);
+        }
+        None => tracing::info!("WebSocket handshakes accepted at any host"),
+    }
     let routes = Router::new()
         .route("/health", get(|| async { "ok" }))
         .route("/", get(|| async { Html(PAGE) }))
@@ -216,14 +246,6 @@ async fn main() -> ExitCode {
         // first connection.
         axum_ws_handshake::deflate::init_clock();
     }
-    let shutdown = GracefulShutdown::new();
-    let app = match app(&options, shutdown.clone()) {
-        Ok(app) => app,
-        Err(message) => {
-            eprintln!("{message}");
-            return ExitCode::from(2);
-        }
-    };
     let listener = match tokio::net::TcpListener::bind(options.addr).await {
         Ok(listener) => listener,
         Err(e) => {
@@ -232,6 +254,14 @@ async fn main() -> ExitCode {
         }
     };
     let addr = listener.local_addr().unwrap_or(options.addr);
+    let shutdown = GracefulShutdown::new();
+    let app = match app(&options, addr, shutdown.clone()) {
+        Ok(app) => app,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
     // Nagle's algorithm off, which `axum::serve` leaves on: the 101 and small frames leave
     // at once, and over HTTP/2 a large message does not wait for an ACK.
     let listener = listener.tap_io(|tcp| {

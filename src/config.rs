@@ -11,8 +11,8 @@ use crate::answer::Agreement;
 use crate::negotiated::{KeptOrigin, Negotiated};
 use crate::on_error::{DefaultErrorHandler, ErrorHandler};
 use crate::policy::{
-    ExtensionOffers, ExtensionPolicy, OriginPolicy, SubprotocolOffers, SubprotocolPolicy,
-    SupportedVersions, extensions, origin, subprotocol, version,
+    AllowedHosts, ExtensionOffers, ExtensionPolicy, OriginPolicy, SubprotocolOffers,
+    SubprotocolPolicy, SupportedVersions, extensions, host, origin, subprotocol, version,
 };
 use crate::read::key::AcceptKey;
 use crate::read::{Attempt, ClientHandshake};
@@ -23,6 +23,8 @@ use crate::{GracefulShutdown, HandshakeError};
 /// makes behind one `Arc`. Each policy sits in an `Arc` of its own so that builder
 /// methods can copy the configuration without requiring policies to be `Clone`.
 pub(crate) struct Config<O, P, E, H> {
+    /// The hosts answered for; `None`: any.
+    pub(crate) hosts: Option<AllowedHosts>,
     pub(crate) origin: Arc<O>,
     pub(crate) require_origin: bool,
     pub(crate) subprotocol: Arc<P>,
@@ -36,6 +38,7 @@ pub(crate) struct Config<O, P, E, H> {
 impl<O, P, E, H> Clone for Config<O, P, E, H> {
     fn clone(&self) -> Self {
         Self {
+            hosts: self.hosts.clone(),
             origin: Arc::clone(&self.origin),
             require_origin: self.require_origin,
             subprotocol: Arc::clone(&self.subprotocol),
@@ -51,6 +54,7 @@ impl<O, P, E, H> fmt::Debug for Config<O, P, E, H> {
     /// Policies may be closures, which have no `Debug`: their type names stand in.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
+            .field("hosts", &self.hosts)
             .field("origin", &type_name::<O>())
             .field("require_origin", &self.require_origin)
             .field("subprotocol", &type_name::<P>())
@@ -69,9 +73,9 @@ where
     E: ExtensionPolicy,
     H: ErrorHandler,
 {
-    /// Reads the handshake, deciding its version on the way (§4.4), then who may
-    /// connect, the subprotocol and the extensions: what the handler gets, and what its answer must
-    /// agree with.
+    /// Reads the handshake, deciding its version on the way (§4.4), then whether the
+    /// server answers for its host, who may connect, the subprotocol and the extensions:
+    /// what the handler gets, and what its answer must agree with.
     pub(crate) fn negotiate(
         &self,
         parts: &Parts,
@@ -87,6 +91,9 @@ where
         }
         let handshake =
             ClientHandshake::read(parts, attempt, |lines| version::apply(self.versions, lines))?;
+        if let Some(hosts) = &self.hosts {
+            host::apply(hosts, handshake.host, parts)?;
+        }
         origin::apply(
             &*self.origin,
             self.require_origin,

@@ -25,6 +25,7 @@ use crate::read::list::{CLOSE_TOKEN, UPGRADE_TOKEN, contains_token};
 /// | 400 Bad Request | a malformed handshake (RFC 6455 §4.2.1), or a required subprotocol not offered |
 /// | 403 Forbidden | the `Origin` refused by the policy (§4.2.2 /origin/) |
 /// | 404 Not Found | the route answered the attempt with no WebSocket (§4.2.2 /resource name/) |
+/// | 421 Misdirected Request | a host not in the allow-list (RFC 9110 §15.5.20) |
 /// | 426 Upgrade Required | `Sec-WebSocket-Version` missing, repeated or unsupported (§4.4), with `Upgrade: websocket` and the supported versions |
 /// | 500 Internal Server Error | a policy or the handler broke the RFC (a server bug, never the client's) |
 ///
@@ -55,6 +56,9 @@ pub enum HandshakeError {
     InvalidExtensionsHeader,
     /// The subprotocol policy requires one and the client offered none it supports.
     NoMatchingSubprotocol,
+    /// The host (`Host`, `:authority`) is not one the server answers for
+    /// ([`WebSocketLayer::allowed_hosts`](crate::WebSocketLayer::allowed_hosts)).
+    HostRefused,
     /// The origin policy refused the `Origin`, or it is missing and required.
     OriginRefused,
     /// No `Sec-WebSocket-Version`, as in a draft-hixie-76 request.
@@ -186,6 +190,12 @@ impl HandshakeError {
                 "no_matching_subprotocol",
                 "RFC 6455 §4.2.2 /subprotocol/",
                 "WebSocket handshake refused: none of the offered subprotocols is supported"
+            ),
+            Self::HostRefused => row!(
+                MISDIRECTED_REQUEST,
+                "host_refused",
+                "RFC 9110 §7.4, §15.5.20",
+                "WebSocket handshake refused: this server does not answer for this Host"
             ),
             Self::OriginRefused => row!(
                 FORBIDDEN,
@@ -419,6 +429,7 @@ mod tests {
             HandshakeError::InvalidProtocolHeader,
             HandshakeError::InvalidExtensionsHeader,
             HandshakeError::NoMatchingSubprotocol,
+            HandshakeError::HostRefused,
             HandshakeError::OriginRefused,
             HandshakeError::MissingVersion { supported },
             HandshakeError::DuplicateVersion { supported },

@@ -8,8 +8,8 @@ use tower_layer::Layer;
 use crate::config::Config;
 use crate::on_error::{DefaultErrorHandler, ErrorHandler};
 use crate::policy::{
-    ExtensionPolicy, NoExtensions, OriginPolicy, SameOrigin, ServerPreference, SubprotocolPolicy,
-    SupportedVersions,
+    AllowedHosts, ExtensionPolicy, NoExtensions, OriginPolicy, SameOrigin, ServerPreference,
+    SubprotocolPolicy, SupportedVersions,
 };
 use crate::service::WebSocketService;
 use crate::shutdown::GracefulShutdown;
@@ -26,6 +26,7 @@ use crate::{HandshakeError, Negotiated};
 ///
 /// | setting | default |
 /// |---|---|
+/// | [`allowed_hosts`](Self::allowed_hosts) | none: any `Host` (the layer cannot know the server's address) |
 /// | [`origin`](Self::origin) | [`SameOrigin`]: `Origin` must match `Host`; `null` refused |
 /// | [`require_origin`](Self::require_origin) | `false`: a request without `Origin` (not a browser) is let through |
 /// | [`subprotocol`](Self::subprotocol) | [`ServerPreference`] with no protocols: none is ever chosen |
@@ -77,6 +78,7 @@ impl WebSocketLayer {
     pub fn new() -> Self {
         Self {
             config: Arc::new(Config {
+                hosts: None,
                 origin: Arc::new(SameOrigin),
                 require_origin: false,
                 subprotocol: Arc::new(ServerPreference::default()),
@@ -116,6 +118,7 @@ impl<O, P, E, H> WebSocketLayer<O, P, E, H> {
         replace: impl FnOnce(Policies<O, P, E, H>) -> Policies<O2, P2, E2, H2>,
     ) -> WebSocketLayer<O2, P2, E2, H2> {
         let Config {
+            hosts,
             origin,
             require_origin,
             subprotocol,
@@ -128,6 +131,7 @@ impl<O, P, E, H> WebSocketLayer<O, P, E, H> {
             replace((origin, subprotocol, extensions, on_error));
         WebSocketLayer {
             config: Arc::new(Config {
+                hosts,
                 origin,
                 require_origin,
                 subprotocol,
@@ -137,6 +141,25 @@ impl<O, P, E, H> WebSocketLayer<O, P, E, H> {
                 shutdown,
             }),
         }
+    }
+
+    /// The hosts the server answers for, against DNS rebinding: a handshake whose `Host`
+    /// (`:authority` over HTTP/2, or an absolute-form target's authority) is not listed
+    /// is refused with 421 Misdirected Request (RFC 9110 §15.5.20), before the `Origin`
+    /// check. See [`AllowedHosts`] for the entries.
+    ///
+    /// Unset, any host is accepted: the layer cannot know the address the server is
+    /// bound to. Set it on a server reachable at a loopback or private address:
+    ///
+    /// ```
+    /// use axum_ws_handshake::{WebSocketLayer, policy::AllowedHosts};
+    ///
+    /// let layer = WebSocketLayer::new().allowed_hosts(AllowedHosts::loopback(3000));
+    /// let layer = WebSocketLayer::new()
+    ///     .allowed_hosts(AllowedHosts::new(["app.example.com", "*.example.com"]));
+    /// ```
+    pub fn allowed_hosts(self, hosts: AllowedHosts) -> Self {
+        self.edit(|config| config.hosts = Some(hosts))
     }
 
     /// Who may connect, judged on `Origin` (RFC 6455 §4.2.2, §10.2); refused → 403.

@@ -18,8 +18,11 @@ node_packages
 say "$(/usr/sbin/nginx -v 2>&1)"
 
 cargo build --release --example echo
-start_echo 39050
-start_echo 39051 --protocol chat
+# nginx forwards the client's Host (127.0.0.1:39052, localhost:39052) or, on 39054, its
+# own upstream name (127.0.0.1:39050): the echo's default on loopback, its own port only,
+# would refuse those with 421. The names without a port allow every port.
+start_echo 39050 --host 127.0.0.1 --host localhost
+start_echo 39051 --protocol chat --host 127.0.0.1 --host localhost
 mkdir -p "$INTEROP_TMP/nginx/tmp"
 /usr/sbin/nginx -p "$INTEROP_TMP/nginx" -e stderr -t -c "$PWD/deploy/nginx.conf"
 # Not `start`: nginx prints nothing once it listens; wait for its ports instead.

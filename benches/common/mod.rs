@@ -15,6 +15,7 @@ use axum::body::Body;
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
+use axum_ws_handshake::policy::AllowedHosts;
 use axum_ws_handshake::{PendingUpgrade, WebSocketLayer, WebSocketUpgrade};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -188,6 +189,16 @@ async fn accept_with_axum(request: Request<Body>) -> Result<Response, Infallible
 /// its headers (`WebSocketUpgrade::accept`).
 pub fn layer_handshake() -> impl Service<Request<Body>, Response = Response, Error = Infallible> {
     ws_layer().layer(tower::service_fn(accept_with_layer))
+}
+
+/// The same with a host allow-list of three entries, the request's host the last one: what
+/// the DNS-rebinding check costs when set.
+pub fn layer_handshake_hosts()
+-> impl Service<Request<Body>, Response = Response, Error = Infallible> {
+    let hosts = AllowedHosts::new(["localhost:3000", "*.example.org", "example.com"]);
+    ws_layer()
+        .allowed_hosts(hosts)
+        .layer(tower::service_fn(accept_with_layer))
 }
 
 /// The same answered with `on_upgrade`, which also spawns the hand-off task.

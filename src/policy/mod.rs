@@ -1,7 +1,8 @@
 //! The decisions a server makes about a valid handshake, one trait each: who may connect
 //! ([`OriginPolicy`]), which subprotocol is spoken ([`SubprotocolPolicy`]), which protocol
 //! versions ([`SupportedVersions`]) and which extensions ([`ExtensionPolicy`]); each with
-//! its built-ins, and closures through [`origin_fn`] and [`subprotocol_fn`]. Each rule
+//! its built-ins, and closures through [`origin_fn`] and [`subprotocol_fn`]; and, a list
+//! rather than a decision, the hosts the server answers for ([`AllowedHosts`]). Each rule
 //! (who decides, what is refused, with which status) is one file of this module.
 //!
 //! # Why the origin is checked
@@ -12,6 +13,7 @@
 //! default policy therefore accepts only pages of the server's own origin.
 
 pub(crate) mod extensions;
+pub(crate) mod host;
 pub(crate) mod origin;
 pub(crate) mod subprotocol;
 pub(crate) mod version;
@@ -20,6 +22,7 @@ pub use extensions::{
     AgreedExtensions, ExtensionOffer, ExtensionOffers, ExtensionParam, ExtensionParams,
     ExtensionPolicy, NoExtensions,
 };
+pub use host::{AllowedHosts, InvalidHostEntry};
 pub use origin::{
     AllowedOrigins, AnyOrigin, ForwardedSameOrigin, InvalidOrigin, OriginFn, OriginPolicy,
     SameOrigin, origin_fn,

@@ -11,6 +11,7 @@ mod deflate_codec;
 mod deflate_memory;
 mod deflate_negotiation;
 mod forwarded;
+mod host_rules;
 mod http2;
 mod layer_api;
 mod origin_rules;
