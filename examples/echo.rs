@@ -39,7 +39,6 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{Html, Response};
@@ -185,19 +184,16 @@ async fn echo_deflate(mut socket: DeflateWebSocket) {
     while let Some(Ok(_)) = socket.next().await {}
 }
 
-/// The socket's task is tracked by the shutdown, and its signal fires when it starts.
-async fn echo_handler(State(shutdown): State<GracefulShutdown>, ws: WebSocketUpgrade) -> Response {
-    ws.graceful_shutdown(shutdown).on_websocket(echo)
+/// The socket's task is tracked by the layer's shutdown, and its signal fires when it
+/// starts.
+async fn echo_handler(ws: WebSocketUpgrade) -> Response {
+    ws.on_websocket(echo)
 }
 
 /// Behind a layer with [`PerMessageDeflate`]: `on_deflate_websocket`, since
 /// `on_websocket` (tokio-tungstenite) answers 500 once deflate was negotiated.
-async fn echo_deflate_handler(
-    State(shutdown): State<GracefulShutdown>,
-    ws: WebSocketUpgrade,
-) -> Response {
-    ws.graceful_shutdown(shutdown)
-        .on_deflate_websocket(echo_deflate)
+async fn echo_deflate_handler(ws: WebSocketUpgrade) -> Response {
+    ws.on_deflate_websocket(echo_deflate)
 }
 
 /// The routes behind the handshake's policies, from the command line and the address
@@ -206,7 +202,11 @@ fn app(options: &Options, addr: SocketAddr, shutdown: GracefulShutdown) -> Resul
     let origins = Origins::new(&options.origins).map_err(|e| format!("--origin: {e}"))?;
     let protocols =
         ServerPreference::try_new(&options.protocols).map_err(|e| format!("--protocol: {e}"))?;
-    let mut layer = WebSocketLayer::new().origin(origins).subprotocol(protocols);
+    // The shutdown: sockets tracked and signalled, and attempts during it answered 503.
+    let mut layer = WebSocketLayer::new()
+        .origin(origins)
+        .subprotocol(protocols)
+        .graceful_shutdown(shutdown);
     match allowed_hosts(&options.hosts, addr)? {
         Some(hosts) => {
             tracing::info!(?hosts, "WebSocket handshakes accepted at these hosts only");
@@ -228,7 +228,7 @@ fn app(options: &Options, addr: SocketAddr, shutdown: GracefulShutdown) -> Resul
     } else {
         routes.route("/echo", any(echo_handler)).layer(layer)
     };
-    Ok(app.with_state(shutdown))
+    Ok(app)
 }
 
 #[tokio::main]
