@@ -56,6 +56,8 @@ struct HandlerRefusal(HandshakeError);
 /// The answer of a handler that refuses the handshake with `error`: the default
 /// response, which the layer hands to its error hook.
 pub(crate) fn refusal(error: HandshakeError) -> Response {
+    // The layer looks for these on 500s only: the handler's side refuses for server bugs.
+    debug_assert_eq!(error.status(), StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = error.clone().into_response();
     response.extensions_mut().insert(HandlerRefusal(error));
     response

@@ -78,8 +78,17 @@ where
         let (mut parts, body) = request.into_parts();
         match self.config.negotiate(&parts, attempt) {
             Ok((negotiated, agreement)) => {
-                // An outer layer's agreement is replaced: the innermost layer decides.
-                let nested = parts.extensions.insert(negotiated).is_some();
+                // An outer layer's agreement is replaced: the innermost layer decides. Its
+                // shutdown stays, unless this layer has one of its own.
+                let nested = match parts.extensions.insert(negotiated) {
+                    None => false,
+                    Some(outer) => {
+                        if let Some(inner) = parts.extensions.get_mut::<Negotiated>() {
+                            inner.shutdown = inner.shutdown.take().or(outer.shutdown);
+                        }
+                        true
+                    }
+                };
                 let future = self.inner.call(Request::from_parts(parts, body));
                 // The default hook is a unit: no reference count to take for it.
                 let on_error = (TypeId::of::<H>() != TypeId::of::<DefaultErrorHandler>())

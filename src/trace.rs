@@ -93,12 +93,13 @@ pub(crate) fn answered(error: &HandshakeError, request: Option<(&Method, &Uri)>)
     let _ = (error, request);
 }
 
-/// Whether a refusal found in a handler's answer would be logged with its request: any
-/// of this crate's refusal events enabled.
+/// Whether a refusal found in a handler's answer is logged with its request: DEBUG
+/// enabled for this crate. At WARN alone, the 500s of that kind are logged without their
+/// path, so that an app logging at `info` does not copy every handshake's target.
 #[inline]
 pub(crate) fn logs_answers() -> bool {
     #[cfg(feature = "tracing")]
-    return tracing::enabled!(target: "axum_ws_handshake", tracing::Level::WARN);
+    return tracing::enabled!(target: "axum_ws_handshake", tracing::Level::DEBUG);
     #[cfg(not(feature = "tracing"))]
     false
 }

@@ -304,3 +304,28 @@ async fn rfc6455_7_4_2_a_handler_refuses_with_a_close_the_page_can_read() {
         assert!(within(socket.next()).await.is_none_or(|end| end.is_err()));
     }
 }
+
+/// A router-wide layer's shutdown still tracks and signals the sockets of a route whose
+/// own layer has none.
+#[tokio::test]
+async fn nested_layers_keep_the_outer_layers_shutdown() {
+    let shutdown = GracefulShutdown::new();
+    let handler = |ws: WebSocketUpgrade| async move {
+        ws.on_websocket(|mut socket: WebSocket| async move {
+            socket.get_ref().shutdown_signal().await;
+            let _ = socket.send(Message::text("going away")).await;
+        })
+    };
+    let app = Router::new()
+        .route(
+            "/ws",
+            any(handler).layer(WebSocketLayer::new().subprotocols(["x"])),
+        )
+        .layer(WebSocketLayer::new().graceful_shutdown(shutdown.clone()));
+    let client = TestClient::new(app);
+    let mut socket = within(client.handshake("/ws").connect()).await.unwrap();
+    shutdown.start();
+    let told = within(socket.next()).await.unwrap().unwrap();
+    assert_eq!(told, Message::text("going away"));
+    within(shutdown.wait()).await;
+}
