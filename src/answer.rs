@@ -13,7 +13,7 @@ use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, Uri, Version};
 use http_body::Body as _;
 
 use crate::HandshakeError;
-use crate::on_error::{self, ErrorHandler};
+use crate::on_error::{self, OnError};
 use crate::read::Attempt;
 use crate::read::list::{Lines, ListElements};
 use crate::trace;
@@ -121,7 +121,7 @@ impl Agreement {
     /// The answer the client gets: the handler's, with its subprotocol made to agree; a
     /// decline (3xx, 4xx, 5xx: RFC 6455 §4.2.2 steps 2–3) as it is; a refusal of the
     /// handler's side or an answer that is no handshake (a page: 404), through `on_error`.
-    pub(crate) fn check<H: ErrorHandler>(self, mut response: Response, on_error: &H) -> Response {
+    pub(crate) fn check<H: OnError>(self, mut response: Response, on_error: &H) -> Response {
         if response.extensions().get::<Settled>().is_some() {
             return response;
         }

@@ -9,7 +9,7 @@ use http::request::Parts;
 
 use crate::answer::Agreement;
 use crate::negotiated::{KeptOrigin, Negotiated};
-use crate::on_error::{DefaultErrorHandler, ErrorHandler};
+use crate::on_error::{DefaultOnError, OnError};
 use crate::policy::{
     AllowedHosts, ExtensionOffers, ExtensionPolicy, OriginPolicy, SubprotocolOffers,
     SubprotocolPolicy, SupportedVersions, extensions, host, origin, subprotocol, version,
@@ -71,7 +71,7 @@ where
     O: OriginPolicy,
     P: SubprotocolPolicy,
     E: ExtensionPolicy,
-    H: ErrorHandler,
+    H: OnError,
 {
     /// Reads the handshake, deciding its version on the way (§4.4), then whether the
     /// server answers for its host, who may connect, the subprotocol and the extensions:
@@ -126,7 +126,7 @@ where
             attempt,
             negotiated.protocol.as_ref(),
             handshake.protocols,
-            TypeId::of::<H>() != TypeId::of::<DefaultErrorHandler>() || trace::logs_answers(),
+            TypeId::of::<H>() != TypeId::of::<DefaultOnError>() || trace::logs_answers(),
         );
         Ok((negotiated, agreement))
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tower_layer::Layer;
 
 use crate::config::Config;
-use crate::on_error::{DefaultErrorHandler, ErrorHandler};
+use crate::on_error::{DefaultOnError, OnError};
 use crate::policy::{
     AllowedHosts, ExtensionPolicy, NoExtensions, OriginPolicy, SameOrigin, ServerPreference,
     SubprotocolPolicy, SupportedVersions,
@@ -32,7 +32,7 @@ use crate::{HandshakeError, Negotiated};
 /// | [`subprotocol`](Self::subprotocol) | [`ServerPreference`] with no protocols: none is ever chosen |
 /// | [`versions`](Self::versions) | `{13}` |
 /// | [`extensions`](Self::extensions) | [`NoExtensions`] |
-/// | [`on_error`](Self::on_error) | [`DefaultErrorHandler`]: status, headers and a short text body |
+/// | [`on_error`](Self::on_error) | [`DefaultOnError`]: status, headers and a short text body |
 /// | [`graceful_shutdown`](Self::graceful_shutdown) | none: sockets are not tracked, attempts are never refused as draining |
 ///
 /// ```
@@ -66,7 +66,7 @@ pub struct WebSocketLayer<
     O = SameOrigin,
     P = ServerPreference,
     E = NoExtensions,
-    H = DefaultErrorHandler,
+    H = DefaultOnError,
 > {
     /// Shared with every service the layer makes: `layer()` runs per request on some of
     /// axum's routes, so it must cost no more than a reference count.
@@ -84,7 +84,7 @@ impl WebSocketLayer {
                 subprotocol: Arc::new(ServerPreference::default()),
                 versions: SupportedVersions::default(),
                 extensions: Arc::new(NoExtensions),
-                on_error: Arc::new(DefaultErrorHandler),
+                on_error: Arc::new(DefaultOnError),
                 shutdown: None,
             }),
         }
@@ -217,8 +217,8 @@ impl<O, P, E, H> WebSocketLayer<O, P, E, H> {
         self.edit(|config| config.shutdown = Some(shutdown))
     }
 
-    /// How refusals are answered. See [`ErrorHandler`].
-    pub fn on_error<H2: ErrorHandler>(self, handler: H2) -> WebSocketLayer<O, P, E, H2> {
+    /// How refusals are answered. See [`OnError`].
+    pub fn on_error<H2: OnError>(self, handler: H2) -> WebSocketLayer<O, P, E, H2> {
         self.replace(|(o, p, e, _)| (o, p, e, Arc::new(handler)))
     }
 }

@@ -49,7 +49,7 @@
 //!   tokio-tungstenite [`WebSocket`]. Without it, [`WebSocketUpgrade::on_upgrade`] gives
 //!   the raw [`UpgradedConnection`] for any codec.
 //! - `deflate`: permessage-deflate (RFC 7692): the [`deflate::PerMessageDeflate`] policy
-//!   and [`WebSocketUpgrade::on_deflate_websocket`], whose codec compresses. Needs Rust 1.88.
+//!   and [`WebSocketUpgrade::on_deflate_websocket`], whose codec compresses.
 //! - `tracing` (default): one event per refused handshake, target `axum_ws_handshake`
 //!   (refusals at DEBUG, server bugs at WARN, accepted handshakes at TRACE).
 //! - `test-util`: [`test::TestClient`], your routes' handshakes and messages in tests,
@@ -90,14 +90,15 @@ pub use error::HandshakeError;
 pub use extract::WebSocketUpgrade;
 pub use layer::WebSocketLayer;
 pub use negotiated::Negotiated;
-pub use on_error::{DefaultErrorHandler, ErrorHandler};
-pub use rejection::WebSocketUpgradeRejection;
+pub use on_error::{DefaultOnError, OnError};
 pub use service::{ResponseFuture, WebSocketService};
 pub use shutdown::{GracefulShutdown, ShutdownSignal};
 pub use tokio_util::task::TaskTracker;
-#[cfg(feature = "tungstenite")]
-pub use tungstenite::WebSocket;
 pub use upgraded::{PendingUpgrade, UpgradeError, UpgradedConnection};
+
+/// A WebSocket message stream over the upgraded connection.
+#[cfg(feature = "tungstenite")]
+pub type WebSocket = tokio_tungstenite::WebSocketStream<UpgradedConnection>;
 
 /// The private parsers for the fuzz targets in `fuzz/`, and their property tests.
 #[cfg(any(fuzzing, test))]

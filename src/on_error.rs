@@ -11,7 +11,7 @@ use crate::error::{offer_upgrade, send_elsewhere};
 /// Shapes the layer's error responses, set with
 /// [`WebSocketLayer::on_error`](crate::WebSocketLayer::on_error).
 ///
-/// Implemented by [`DefaultErrorHandler`] (a short `text/plain` body) and by closures
+/// Implemented by [`DefaultOnError`] (a short `text/plain` body) and by closures
 /// `Fn(HandshakeError) -> impl IntoResponse`, whose argument is named with its type, as
 /// tower-http's hooks are (`|error: HandshakeError| ..`). [`HandshakeError::response_with`] puts the
 /// error's status and headers on any body. Whatever a hook answers, the layer puts back
@@ -32,13 +32,13 @@ use crate::error::{offer_upgrade, send_elsewhere};
 ///
 /// ```
 /// use axum::response::{IntoResponse, Response};
-/// use axum_ws_handshake::{ErrorHandler, HandshakeError, WebSocketLayer};
+/// use axum_ws_handshake::{HandshakeError, OnError, WebSocketLayer};
 /// use axum::http::{header::CONTENT_TYPE, request::Parts};
 ///
 /// struct ApiErrors;
 ///
-/// impl ErrorHandler for ApiErrors {
-///     fn handle(&self, error: HandshakeError, request: &Parts) -> Response {
+/// impl OnError for ApiErrors {
+///     fn on_error(&self, error: HandshakeError, request: &Parts) -> Response {
 ///         if !request.uri.path().starts_with("/api/") {
 ///             return error.into_response();
 ///         }
@@ -49,17 +49,17 @@ use crate::error::{offer_upgrade, send_elsewhere};
 ///
 /// let layer = WebSocketLayer::new().on_error(ApiErrors);
 /// ```
-pub trait ErrorHandler: Send + Sync + 'static {
+pub trait OnError: Send + Sync + 'static {
     /// The response for `error`, raised by `request`.
-    fn handle(&self, error: HandshakeError, request: &Parts) -> Response;
+    fn on_error(&self, error: HandshakeError, request: &Parts) -> Response;
 }
 
-impl<F, R> ErrorHandler for F
+impl<F, R> OnError for F
 where
     F: Fn(HandshakeError) -> R + Send + Sync + 'static,
     R: IntoResponse,
 {
-    fn handle(&self, error: HandshakeError, _request: &Parts) -> Response {
+    fn on_error(&self, error: HandshakeError, _request: &Parts) -> Response {
         self(error).into_response()
     }
 }
@@ -67,10 +67,10 @@ where
 /// Answers with [`HandshakeError`]'s own response: its status, its headers and a short
 /// `text/plain` body.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct DefaultErrorHandler;
+pub struct DefaultOnError;
 
-impl ErrorHandler for DefaultErrorHandler {
-    fn handle(&self, error: HandshakeError, _request: &Parts) -> Response {
+impl OnError for DefaultOnError {
+    fn on_error(&self, error: HandshakeError, _request: &Parts) -> Response {
         error.into_response()
     }
 }
@@ -81,14 +81,10 @@ impl ErrorHandler for DefaultErrorHandler {
 /// the `upgrade` option in `Connection` (§7.8), beside any option the hook wrote. The
 /// hook keeps its body and status. Over HTTP/2 the connection-specific `Connection` and
 /// `Upgrade` are dropped: RFC 9113 §8.2.2 forbids them there.
-pub(crate) fn respond<H: ErrorHandler>(
-    handler: &H,
-    error: HandshakeError,
-    request: &Parts,
-) -> Response {
+pub(crate) fn respond<H: OnError>(handler: &H, error: HandshakeError, request: &Parts) -> Response {
     let versions = error.supported_versions();
     let draining = error == HandshakeError::ShuttingDown;
-    let mut response = handler.handle(error, request);
+    let mut response = handler.on_error(error, request);
     let status = response.status();
     let headers = response.headers_mut();
     // Formatted only if the hook left it out: the default handler has written it.
@@ -138,11 +134,7 @@ mod tests {
     fn rfc6455_4_4_the_426_keeps_its_headers_over_http11() {
         let bare = |_: HandshakeError| StatusCode::UPGRADE_REQUIRED;
         for response in [
-            respond(
-                &DefaultErrorHandler,
-                unsupported(),
-                &parts(Version::HTTP_11),
-            ),
+            respond(&DefaultOnError, unsupported(), &parts(Version::HTTP_11)),
             respond(&bare, unsupported(), &parts(Version::HTTP_11)),
         ] {
             crate::error::assert_offers_upgrade(&response, "13");
@@ -186,7 +178,7 @@ mod tests {
             response
         };
         for response in [
-            respond(&DefaultErrorHandler, unsupported(), &parts(Version::HTTP_2)),
+            respond(&DefaultOnError, unsupported(), &parts(Version::HTTP_2)),
             respond(&adds, unsupported(), &parts(Version::HTTP_2)),
         ] {
             assert_eq!(response.status(), StatusCode::UPGRADE_REQUIRED);
@@ -194,5 +186,26 @@ mod tests {
             assert!(!response.headers().contains_key(UPGRADE));
             assert!(!response.headers().contains_key(CONNECTION));
         }
+    }
+
+    /// RFC 9110 §10.2.3 and RFC 9113 §8.2.2: a draining server's 503 keeps `Retry-After`
+    /// over both versions, and `Connection: close` over HTTP/1.1 only.
+    #[test]
+    fn rfc9113_8_2_2_the_draining_503_over_http2_has_no_connection() {
+        let http2 = respond(
+            &DefaultOnError,
+            HandshakeError::ShuttingDown,
+            &parts(Version::HTTP_2),
+        );
+        assert_eq!(http2.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(http2.headers()[http::header::RETRY_AFTER], "1");
+        assert!(!http2.headers().contains_key(CONNECTION));
+        let http11 = respond(
+            &DefaultOnError,
+            HandshakeError::ShuttingDown,
+            &parts(Version::HTTP_11),
+        );
+        assert_eq!(http11.headers()[http::header::RETRY_AFTER], "1");
+        assert_eq!(http11.headers()[CONNECTION], "close");
     }
 }

@@ -15,7 +15,7 @@ use tower_service::Service;
 use crate::Negotiated;
 use crate::answer::{self, Agreement};
 use crate::config::Config;
-use crate::on_error::{self, DefaultErrorHandler, ErrorHandler};
+use crate::on_error::{self, DefaultOnError, OnError};
 use crate::policy::{ExtensionPolicy, OriginPolicy, SubprotocolPolicy};
 use crate::read::upgrade_attempt;
 use crate::trace;
@@ -56,7 +56,7 @@ where
     O: OriginPolicy,
     P: SubprotocolPolicy,
     E: ExtensionPolicy,
-    H: ErrorHandler,
+    H: OnError,
 {
     type Response = Response;
     type Error = S::Error;
@@ -91,7 +91,7 @@ where
                 };
                 let future = self.inner.call(Request::from_parts(parts, body));
                 // The default hook is a unit: no reference count to take for it.
-                let on_error = (TypeId::of::<H>() != TypeId::of::<DefaultErrorHandler>())
+                let on_error = (TypeId::of::<H>() != TypeId::of::<DefaultOnError>())
                     .then(|| Arc::clone(&self.config.on_error));
                 ResponseFuture::accepted(future, agreement.nested(nested), on_error)
             }
@@ -151,7 +151,7 @@ impl<F, H> ResponseFuture<F, H> {
 impl<F, H, Error> Future for ResponseFuture<F, H>
 where
     F: Future<Output = Result<Response, Error>>,
-    H: ErrorHandler,
+    H: OnError,
 {
     type Output = Result<Response, Error>;
 
@@ -165,7 +165,7 @@ where
                     .expect("ResponseFuture polled after completion");
                 Poll::Ready(Ok(match on_error {
                     Some(on_error) => agreement.check(response, &*on_error),
-                    None => agreement.check(response, &DefaultErrorHandler),
+                    None => agreement.check(response, &DefaultOnError),
                 }))
             }
             KindProj::Refused { response } => Poll::Ready(Ok(response

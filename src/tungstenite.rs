@@ -15,14 +15,11 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::Role;
 
 use crate::upgraded::upgrade_failed;
-use crate::{HandshakeError, UpgradedConnection, WebSocketUpgrade};
+use crate::{HandshakeError, WebSocket, WebSocketUpgrade};
 
 pub use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 pub use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 pub use tokio_tungstenite::tungstenite::{Bytes, Error, Message, Utf8Bytes};
-
-/// A WebSocket message stream over the upgraded connection.
-pub type WebSocket = WebSocketStream<UpgradedConnection>;
 
 /// tokio-tungstenite's read buffer when the handler sets no configuration.
 ///

@@ -31,4 +31,4 @@ pub use subprotocol::{
     ClientPreference, InvalidSubprotocol, Required, ServerPreference, SubprotocolFn,
     SubprotocolOffers, SubprotocolPolicy, subprotocol_fn,
 };
-pub use version::{NoVersions, SupportedVersions};
+pub use version::{EmptyVersions, SupportedVersions};

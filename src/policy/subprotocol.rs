@@ -38,6 +38,7 @@ pub trait SubprotocolPolicy: Send + Sync + 'static {
 ///
 /// let layer = WebSocketLayer::new().subprotocol(subprotocol_fn(|offer| offer.starts_with("v2.")));
 /// ```
+#[must_use]
 pub fn subprotocol_fn<F>(accepts: F) -> SubprotocolFn<F>
 where
     F: Fn(&str) -> bool + Send + Sync + 'static,

@@ -40,13 +40,13 @@ impl SupportedVersions {
     }
 
     /// The set, or an error if `versions` is empty, for lists read at run time.
-    pub fn try_new(versions: impl IntoIterator<Item = u8>) -> Result<Self, NoVersions> {
+    pub fn try_new(versions: impl IntoIterator<Item = u8>) -> Result<Self, EmptyVersions> {
         let mut set = Self { bits: [0; 4] };
         for version in versions {
             set.bits[usize::from(version / 64)] |= 1 << (version % 64);
         }
         if set.bits == [0; 4] {
-            Err(NoVersions)
+            Err(EmptyVersions)
         } else {
             Ok(set)
         }
@@ -92,15 +92,15 @@ pub(crate) fn apply(supported: SupportedVersions, lines: &Lines<'_>) -> Result<u
 /// [`SupportedVersions`] was given no version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct NoVersions;
+pub struct EmptyVersions;
 
-impl fmt::Display for NoVersions {
+impl fmt::Display for EmptyVersions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("SupportedVersions needs at least one version")
     }
 }
 
-impl std::error::Error for NoVersions {}
+impl std::error::Error for EmptyVersions {}
 
 impl Default for SupportedVersions {
     fn default() -> Self {
@@ -174,7 +174,7 @@ mod tests {
 
     #[test]
     fn try_new_reports_an_empty_set() {
-        assert_eq!(SupportedVersions::try_new([]), Err(NoVersions));
+        assert_eq!(SupportedVersions::try_new([]), Err(EmptyVersions));
         assert_eq!(
             SupportedVersions::try_new([13]),
             Ok(SupportedVersions::RFC6455)

@@ -10,6 +10,7 @@ use http::Response;
 /// [`Handshake::send`](super::Handshake::send) and [`TestClient::get`](super::TestClient::get)
 /// return. It derefs to [`http::Response`], so `status()`, `headers()` and `body()` are at
 /// hand; [`text`](Self::text) reads the body as text.
+#[must_use]
 pub struct TestResponse {
     response: Response<Bytes>,
 }

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum_ws_handshake::policy::AllowedHosts;
 use axum_ws_handshake::test::TestClient;
-use axum_ws_handshake::{ErrorHandler, HandshakeError, WebSocketLayer};
+use axum_ws_handshake::{HandshakeError, OnError, WebSocketLayer};
 use common::*;
 
 /// The port the listed hosts name: the tests write `Host` themselves, so it need not be
@@ -188,8 +188,8 @@ async fn rfc8441_4_the_authority_of_an_http2_connect_is_checked() {
 /// Names the refusal in the body, to see what reached the hook.
 struct Named;
 
-impl ErrorHandler for Named {
-    fn handle(&self, error: HandshakeError, _request: &Parts) -> Response {
+impl OnError for Named {
+    fn on_error(&self, error: HandshakeError, _request: &Parts) -> Response {
         let body = format!("{} {}", error.name(), error.clause());
         error.response_with(body)
     }

@@ -16,7 +16,7 @@ use axum_ws_handshake::policy::AnyOrigin;
 use axum_ws_handshake::test::TestClient;
 use axum_ws_handshake::tungstenite::Message;
 use axum_ws_handshake::{
-    ErrorHandler, GracefulShutdown, HandshakeError, WebSocket, WebSocketLayer, WebSocketUpgrade,
+    GracefulShutdown, HandshakeError, OnError, WebSocket, WebSocketLayer, WebSocketUpgrade,
 };
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -113,8 +113,8 @@ async fn rfc6455_10_2_an_outer_layer_refuses_before_an_inner_one_allows() {
 /// A hook that answers JSON naming the error and the path it was raised on.
 struct Json;
 
-impl ErrorHandler for Json {
-    fn handle(&self, error: HandshakeError, request: &Parts) -> Response {
+impl OnError for Json {
+    fn on_error(&self, error: HandshakeError, request: &Parts) -> Response {
         let body = format!(
             "{{\"error\":\"{}\",\"path\":\"{}\"}}",
             error.name(),

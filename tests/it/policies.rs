@@ -17,7 +17,7 @@ use axum_ws_handshake::policy::{
     ExtensionPolicy, Required, ServerPreference, SubprotocolOffers, SubprotocolPolicy,
 };
 use axum_ws_handshake::{
-    ErrorHandler, HandshakeError, WebSocketLayer, WebSocketUpgrade, WebSocketUpgradeRejection,
+    HandshakeError, OnError, WebSocketLayer, WebSocketUpgrade, rejection::WebSocketUpgradeRejection,
 };
 use common::*;
 
@@ -513,8 +513,8 @@ async fn rfc6455_10_2_on_error_json_body_for_403_and_400() {
 #[derive(Clone)]
 struct NamesThePath;
 
-impl ErrorHandler for NamesThePath {
-    fn handle(&self, error: HandshakeError, request: &Parts) -> Response {
+impl OnError for NamesThePath {
+    fn on_error(&self, error: HandshakeError, request: &Parts) -> Response {
         error.response_with(format!("refused at {}: {:?}", request.uri.path(), error))
     }
 }

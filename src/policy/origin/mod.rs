@@ -51,6 +51,7 @@ pub trait OriginPolicy: Send + Sync + 'static {
 ///     allowed.contains(&origin.to_ascii_lowercase())
 /// }));
 /// ```
+#[must_use]
 pub fn origin_fn<F>(f: F) -> OriginFn<F>
 where
     F: Fn(&str, &Parts) -> bool + Send + Sync + 'static,
@@ -184,5 +185,60 @@ mod tests {
             apply(&AnyOrigin, true, None, None, &parts()),
             Err(HandshakeError::OriginRefused)
         );
+    }
+
+    /// The layer's shortcut for the built-in same-origin policies answers as their
+    /// `is_allowed` does, for every origin, host and request scheme tried.
+    #[test]
+    fn rfc6454_4_the_layers_shortcut_agrees_with_is_allowed() {
+        let origins = [
+            "http://a.test",
+            "https://a.test",
+            "HTTP://A.TEST",
+            "http://a.test:80",
+            "https://a.test:443",
+            "http://a.test:8080",
+            "https://a.test:80",
+            "ws://a.test",
+            "chrome-extension://a.test",
+            "null",
+            "http://b.test",
+            "http://a.test:",
+            "http://a.test/",
+            "http://[::1]:3000",
+            "http://127.0.0.1",
+        ];
+        let hosts = [
+            "a.test",
+            "A.test",
+            "a.test:80",
+            "a.test:443",
+            "a.test:8080",
+            "[::1]:3000",
+            "127.0.0.1",
+            "b.test",
+        ];
+        let forwarded = ForwardedSameOrigin::forwarded();
+        for host in hosts {
+            for scheme in [None, Some("http"), Some("https"), Some("ws"), Some("ftp")] {
+                let uri = match scheme {
+                    None => "/ws".to_owned(),
+                    Some(scheme) => format!("{scheme}://{host}/ws"),
+                };
+                let request = same_origin::tests::parts(Some(host), &uri);
+                for origin in origins {
+                    assert_eq!(
+                        is_allowed(&SameOrigin, origin, Some(host), &request),
+                        SameOrigin.is_allowed(origin, &request),
+                        "SameOrigin: {origin} at {host}, target {uri}"
+                    );
+                    assert_eq!(
+                        is_allowed(&forwarded, origin, Some(host), &request),
+                        forwarded.is_allowed(origin, &request),
+                        "ForwardedSameOrigin: {origin} at {host}, target {uri}"
+                    );
+                }
+            }
+        }
     }
 }
