@@ -48,11 +48,11 @@ const CASES: &[&str] = &[
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let [flag, case, count] = args.as_slice() {
-        if flag == "--run" {
-            run(case, count.parse().expect("a count"));
-            return ExitCode::SUCCESS;
-        }
+    if let [flag, case, count] = args.as_slice()
+        && flag == "--run"
+    {
+        run(case, count.parse().expect("a count"));
+        return ExitCode::SUCCESS;
     }
     // `cargo bench` passes `--bench`; anything else is a filter.
     let filter = args.iter().find(|a| !a.starts_with("--"));

@@ -135,11 +135,11 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
         let result = Pin::new(&mut self.io).poll_write(cx, buf);
         match &result {
             Poll::Ready(Ok(written)) => {
-                if let Some(frames) = &mut self.frames {
-                    if frames.scan(&buf[..*written]) {
-                        self.frames = None;
-                        self.watch.set(Settings::Applied);
-                    }
+                if let Some(frames) = &mut self.frames
+                    && frames.scan(&buf[..*written])
+                {
+                    self.frames = None;
+                    self.watch.set(Settings::Applied);
                 }
             }
             Poll::Ready(Err(_)) => self.closed(),
