@@ -28,6 +28,7 @@ use crate::read::list::{CLOSE_TOKEN, UPGRADE_TOKEN, contains_token};
 /// | 421 Misdirected Request | a host not in the allow-list (RFC 9110 §15.5.20) |
 /// | 426 Upgrade Required | `Sec-WebSocket-Version` missing, repeated or unsupported (§4.4), with `Upgrade: websocket` and the supported versions |
 /// | 500 Internal Server Error | a policy or the handler broke the RFC (a server bug, never the client's) |
+/// | 503 Service Unavailable | the server is shutting down (RFC 9110 §15.6.4), with `Retry-After` and, over HTTP/1.1, `Connection: close` |
 ///
 /// A variant's exact row of that table: [`status`](Self::status), [`name`](Self::name),
 /// [`clause`](Self::clause) and [`message`](Self::message).
@@ -282,7 +283,9 @@ impl HandshakeError {
 
     /// The headers the response must carry besides `Content-Type`: on a 426,
     /// `Upgrade: websocket` (RFC 9110 §15.5.22), `Connection: upgrade` (RFC 9110 §7.8)
-    /// and `Sec-WebSocket-Version` with every supported version (RFC 6455 §4.4).
+    /// and `Sec-WebSocket-Version` with every supported version (RFC 6455 §4.4); on the
+    /// draining 503, `Retry-After` (§10.2.3) and `Connection: close` (§9.6), which the
+    /// layer drops over HTTP/2.
     pub fn headers(&self) -> HeaderMap {
         let mut headers = HeaderMap::new();
         self.write_headers(&mut headers);

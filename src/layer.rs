@@ -206,8 +206,8 @@ impl<O, P, E, H> WebSocketLayer<O, P, E, H> {
         self.replace(|(o, p, _, h)| (o, p, Arc::new(policy), h))
     }
 
-    /// The server's graceful shutdown. Every socket the layer's handlers accept is tracked
-    /// by it and gets its signal, as with
+    /// The server's graceful shutdown. Every socket that the layer's handlers accept with
+    /// this crate's `on_*` hand-offs is tracked by it and gets its signal, as with
     /// [`WebSocketUpgrade::graceful_shutdown`](crate::WebSocketUpgrade::graceful_shutdown);
     /// and once [`start`](GracefulShutdown::start) has run, upgrade attempts are refused
     /// with [`HandshakeError::ShuttingDown`]: `503 Service Unavailable` with

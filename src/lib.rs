@@ -7,11 +7,11 @@
 //! policies: who may connect ([`policy::OriginPolicy`], same-origin by default), which
 //! subprotocol ([`policy::SubprotocolPolicy`]), which versions
 //! ([`policy::SupportedVersions`]) and which extensions ([`policy::ExtensionPolicy`],
-//! none by default). A failure is answered with a [`HandshakeError`]: 400, 403 or 426 with
-//! the headers the RFCs require and a body that says what was wrong; 404 when the route
-//! answers an accepted attempt with no handshake (a page); 500 only for a server-side
-//! mistake (an extension policy accepting what was not offered, a handler answering with
-//! another subprotocol). A success reaches the handler, whose [`WebSocketUpgrade`]
+//! none by default). A failure is answered with a [`HandshakeError`]: 400, 403, 421 or 426
+//! with the headers the RFCs require and a body that says what was wrong; 404 when the
+//! route answers an accepted attempt with no handshake (a page); 503 while the server
+//! drains; 500 only for a server-side mistake (an extension policy accepting what was not
+//! offered, a handler answering with another subprotocol). A success reaches the handler, whose [`WebSocketUpgrade`]
 //! extractor (or axum's own, beside a [`Negotiated`]) answers with the 101 and receives
 //! the connection; the layer writes the agreed subprotocol into that answer.
 //!
@@ -59,9 +59,9 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 // A request's path through the modules (docs/ARCHITECTURE.md has the whole map):
-// layer (the builder) → service (per request: pass through, or negotiate) → read (the
-// client's handshake against its grammars, no I/O) → negotiate (the policies in the
-// RFC's order; policy/ holds each rule) → error + on_error (a refusal) or the handler:
+// layer (the builder) → service (per request: pass through, or negotiate) → config
+// (the negotiation: draining, then read (the client's handshake against its grammars, no
+// I/O), the host list and the policies in the RFC's order; policy/ holds each rule) → error + on_error (a refusal) or the handler:
 // extract (the extractors; rejection), answer (its answer made to agree) → negotiated,
 // upgraded (the connection after the 101, with shutdown's signal) → tungstenite or
 // deflate (the codec). trace logs along the way.

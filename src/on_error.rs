@@ -50,7 +50,10 @@ use crate::error::{offer_upgrade, send_elsewhere};
 /// let layer = WebSocketLayer::new().on_error(ApiErrors);
 /// ```
 pub trait OnError: Send + Sync + 'static {
-    /// The response for `error`, raised by `request`.
+    /// The response for `error`, raised by `request`. For an error found in the handler's
+    /// answer (`NotWebSocketResource`, `HandlerSubprotocolMismatch`,
+    /// `ExtensionNotImplemented`) the request has gone to the handler: `request` then
+    /// holds its method, URI and version, and no headers.
     fn on_error(&self, error: HandshakeError, request: &Parts) -> Response;
 }
 

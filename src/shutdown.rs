@@ -17,7 +17,9 @@ use crate::{UpgradedConnection, WebSocketUpgrade};
 /// to close with 1001 (going away), and the tracker their tasks are spawned on, so that
 /// the server can wait for the close handshakes.
 ///
-/// Give it to [`WebSocketUpgrade::graceful_shutdown`] (from the handler's state): the
+/// Give it to the layer ([`WebSocketLayer::graceful_shutdown`](crate::WebSocketLayer::graceful_shutdown):
+/// every route behind it, and new attempts refused with 503 once it has started) or to one
+/// handler's [`WebSocketUpgrade::graceful_shutdown`] (from the handler's state): the
 /// task that [`on_websocket`](WebSocketUpgrade::on_websocket),
 /// `on_deflate_websocket` or [`on_upgrade`](WebSocketUpgrade::on_upgrade) spawns is
 /// tracked, and the socket's [`shutdown_signal`](UpgradedConnection::shutdown_signal)
@@ -195,8 +197,9 @@ impl WebSocketUpgrade {
 impl UpgradedConnection {
     /// A future that resolves when the server's shutdown starts, for the callback to
     /// select on beside reading the socket, then close with 1001 (going away). It never
-    /// resolves for a connection accepted without
-    /// [`WebSocketUpgrade::graceful_shutdown`].
+    /// resolves for a connection accepted without a shutdown (the layer's
+    /// [`graceful_shutdown`](crate::WebSocketLayer::graceful_shutdown) or
+    /// [`WebSocketUpgrade::graceful_shutdown`]).
     ///
     /// A tokio-tungstenite `WebSocket` reaches it through `socket.get_ref()`.
     pub fn shutdown_signal(&self) -> ShutdownSignal {
