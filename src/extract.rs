@@ -60,6 +60,9 @@ pub struct WebSocketUpgrade {
     on_upgrade: OnUpgrade,
     #[cfg(feature = "tungstenite")]
     pub(crate) config: tokio_tungstenite::tungstenite::protocol::WebSocketConfig,
+    /// Set by `deflate_config`; boxed, as few handlers set it.
+    #[cfg(feature = "deflate")]
+    pub(crate) deflate_config: Option<Box<sockudo_ws::Config>>,
     /// The layer's, or the one `graceful_shutdown` set (src/shutdown.rs).
     pub(crate) shutdown: Option<crate::GracefulShutdown>,
     /// Set by `on_failed_upgrade`.
@@ -80,6 +83,8 @@ impl<S: Send + Sync> FromRequestParts<S> for WebSocketUpgrade {
             on_upgrade,
             #[cfg(feature = "tungstenite")]
             config: crate::tungstenite::default_config(),
+            #[cfg(feature = "deflate")]
+            deflate_config: None,
             shutdown,
             on_failed: None,
         })

@@ -56,7 +56,7 @@ mod socket;
 pub use params::DeflateParams;
 pub use policy::PerMessageDeflate;
 pub use socket::DeflateWebSocket;
-pub use sockudo_ws::{Config, Error, Message, init_clock};
+pub use sockudo_ws::{Config as WebSocketConfig, Error, Message, init_clock};
 
 #[cfg(test)]
 mod tests;

@@ -16,13 +16,22 @@ use crate::upgraded::upgrade_failed;
 use crate::{HandshakeError, Negotiated, UpgradedConnection, WebSocketUpgrade};
 
 impl WebSocketUpgrade {
+    /// The sockudo-ws settings (message and frame size limits, keep-alive pings, idle
+    /// timeout, buffers) of the socket [`on_deflate_websocket`](Self::on_deflate_websocket)
+    /// makes; sockudo-ws's defaults otherwise. Its `compression` field is not read: the
+    /// negotiation decides.
+    pub fn deflate_config(mut self, config: super::WebSocketConfig) -> Self {
+        self.deflate_config = Some(Box::new(config));
+        self
+    }
+
     /// Accepts, like [`on_upgrade`](Self::on_upgrade), and hands `callback` a
     /// [`DeflateWebSocket`]: a sockudo-ws WebSocket that compresses and decompresses
     /// messages with the parameters [`PerMessageDeflate`](super::PerMessageDeflate)
     /// agreed, or a plain one when the client offered nothing acceptable.
     ///
-    /// The codec's settings are sockudo-ws's defaults; see
-    /// [`on_deflate_websocket_with_config`](Self::on_deflate_websocket_with_config).
+    /// The codec's settings are sockudo-ws's defaults, unless
+    /// [`deflate_config`](Self::deflate_config) set others.
     ///
     /// If the layer's [`ExtensionPolicy`](crate::policy::ExtensionPolicy) accepted an
     /// extension other than [`PerMessageDeflate`](super::PerMessageDeflate)'s
@@ -30,19 +39,7 @@ impl WebSocketUpgrade {
     /// [`HandshakeError::ExtensionNotImplemented`] (500, through the layer's error hook)
     /// instead of opening a connection that would break on its first message.
     #[must_use = "return the response: the callback runs only once it has been sent"]
-    pub fn on_deflate_websocket<C, Fut>(self, callback: C) -> Response
-    where
-        C: FnOnce(DeflateWebSocket) -> Fut + Send + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
-        self.on_deflate_websocket_with_config(Config::default(), callback)
-    }
-
-    /// [`on_deflate_websocket`](Self::on_deflate_websocket) with sockudo-ws settings
-    /// (message and frame size limits, keep-alive pings, idle timeout, buffers). Its
-    /// `compression` field is not read: the negotiation decides.
-    #[must_use = "return the response: the callback runs only once it has been sent"]
-    pub fn on_deflate_websocket_with_config<C, Fut>(self, config: Config, callback: C) -> Response
+    pub fn on_deflate_websocket<C, Fut>(mut self, callback: C) -> Response
     where
         C: FnOnce(DeflateWebSocket) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
@@ -50,6 +47,10 @@ impl WebSocketUpgrade {
         let Ok(params) = agreed(self.negotiated()) else {
             return crate::answer::refusal(HandshakeError::ExtensionNotImplemented);
         };
+        let config = self
+            .deflate_config
+            .take()
+            .map_or_else(Config::default, |c| *c);
         self.spawn_accepted(move |pending, on_failed| async move {
             match pending.await {
                 Ok(connection) => callback(DeflateWebSocket::new(connection, config, params)).await,
