@@ -227,6 +227,7 @@ enum Answered<'a> {
 }
 
 impl<'a> Answered<'a> {
+    #[inline]
     fn find(headers: &'a HeaderMap) -> Self {
         let mut found = Self::None;
         for (name, value) in headers {

@@ -94,6 +94,7 @@ impl Negotiated {
     /// or removed, and the map is allocated once at its final size. All but
     /// `Sec-WebSocket-Protocol`, which the layer writes into every accepted answer,
     /// whichever extractor made it (`answer.rs`).
+    #[inline]
     pub(crate) fn response_headers(&self) -> HeaderMap {
         let mut headers = HeaderMap::with_capacity(5);
         if let Some(accept) = &self.accept {
