@@ -83,16 +83,22 @@ impl Agreement {
     /// when the error hook may read it (any hook but the default, which ignores it) or a
     /// refusal's log event would name it. Otherwise a refusal shows the hook the method
     /// and version the attempt implies, and the target `/`.
+    ///
+    /// Offers starting with `credentials` carry a credential: a handler's choice of one
+    /// is removed from the answer as one not offered, so that the secret never goes back
+    /// on the wire, nor into a log of the response.
     pub(crate) fn new(
         request: &Parts,
         attempt: Attempt,
         chosen: Option<&HeaderValue>,
         offers: Lines<'_>,
+        credentials: Option<&[u8]>,
         keep_request: bool,
     ) -> Self {
-        let protocol = match chosen {
-            Some(chosen) => Protocol::Chosen(chosen.clone()),
-            None => match offers.at_most_one() {
+        let protocol = match (chosen, credentials) {
+            (Some(chosen), _) => Protocol::Chosen(chosen.clone()),
+            (None, Some(prefix)) => Protocol::offered_beside(offers, prefix),
+            (None, None) => match offers.at_most_one() {
                 Ok(None) => Protocol::NotOffered,
                 Ok(Some(line)) => Protocol::Offered(line.clone()),
                 Err(()) => Protocol::OfferedLines(offers.cloned().collect()),
@@ -191,6 +197,23 @@ fn handler_refusal(response: &mut Response) -> Option<HandshakeError> {
 }
 
 impl Protocol {
+    /// The rule for offers some of which are credentials: the others, in a line of
+    /// their own (rare: only requests that carry a credential pay for it).
+    #[cold]
+    #[inline(never)]
+    fn offered_beside(offers: Lines<'_>, prefix: &[u8]) -> Self {
+        let others: Vec<&[u8]> = ListElements::new(offers)
+            .filter(|offer| !offer.starts_with(prefix))
+            .collect();
+        if others.is_empty() {
+            return Self::NotOffered;
+        }
+        match HeaderValue::from_bytes(&others.join(&b", "[..])) {
+            Ok(line) => Self::Offered(line),
+            Err(_) => Self::NotOffered,
+        }
+    }
+
     #[inline]
     fn settle(self, headers: &mut HeaderMap) -> Result<(), HandshakeError> {
         let answered = Answered::find(headers);

@@ -12,7 +12,8 @@ use crate::negotiated::{KeptOrigin, Negotiated};
 use crate::on_error::{DefaultOnError, OnError};
 use crate::policy::{
     AllowedHosts, ExtensionOffers, ExtensionPolicy, OriginPolicy, SubprotocolOffers,
-    SubprotocolPolicy, SupportedVersions, extensions, host, origin, subprotocol, version,
+    SubprotocolPolicy, SupportedVersions, credential, extensions, host, origin, subprotocol,
+    version,
 };
 use crate::read::key::AcceptKey;
 use crate::read::{Attempt, ClientHandshake};
@@ -28,6 +29,9 @@ pub(crate) struct Config<O, P, E, H> {
     pub(crate) origin: Arc<O>,
     pub(crate) require_origin: bool,
     pub(crate) subprotocol: Arc<P>,
+    /// Offers starting with this carry a credential: taken out before the subprotocol
+    /// policy sees them (`policy/credential.rs`).
+    pub(crate) credential_prefix: Option<Box<str>>,
     pub(crate) versions: SupportedVersions,
     pub(crate) extensions: Arc<E>,
     pub(crate) on_error: Arc<H>,
@@ -42,6 +46,7 @@ impl<O, P, E, H> Clone for Config<O, P, E, H> {
             origin: Arc::clone(&self.origin),
             require_origin: self.require_origin,
             subprotocol: Arc::clone(&self.subprotocol),
+            credential_prefix: self.credential_prefix.clone(),
             versions: self.versions,
             extensions: Arc::clone(&self.extensions),
             on_error: Arc::clone(&self.on_error),
@@ -58,6 +63,7 @@ impl<O, P, E, H> fmt::Debug for Config<O, P, E, H> {
             .field("origin", &type_name::<O>())
             .field("require_origin", &self.require_origin)
             .field("subprotocol", &type_name::<P>())
+            .field("credential_prefix", &self.credential_prefix)
             .field("versions", &self.versions)
             .field("extensions", &type_name::<E>())
             .field("on_error", &type_name::<H>())
@@ -101,9 +107,12 @@ where
             handshake.host,
             parts,
         )?;
+        let prefix = self.credential_prefix.as_deref().map(str::as_bytes);
+        let credential =
+            prefix.and_then(|prefix| credential::find(handshake.protocols.clone(), prefix));
         let protocol = subprotocol::apply(
             &*self.subprotocol,
-            SubprotocolOffers::from_lines(handshake.protocols.clone()),
+            SubprotocolOffers::from_lines(handshake.protocols.clone()).skipping_credentials(prefix),
         )?;
         let extensions = extensions::apply(
             &*self.extensions,
@@ -119,6 +128,7 @@ where
                 .origin
                 .map(|origin| KeptOrigin::Request(origin.clone())),
             shutdown: self.shutdown.clone(),
+            credential,
         };
         trace::accepted(&negotiated, parts);
         let agreement = Agreement::new(
@@ -126,6 +136,8 @@ where
             attempt,
             negotiated.protocol.as_ref(),
             handshake.protocols,
+            // Only when there is one to take out of the offers a handler may answer with.
+            prefix.filter(|_| negotiated.credential.is_some()),
             TypeId::of::<H>() != TypeId::of::<DefaultOnError>() || trace::logs_answers(),
         );
         Ok((negotiated, agreement))

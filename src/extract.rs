@@ -168,6 +168,11 @@ impl WebSocketUpgrade {
         self.negotiated.origin()
     }
 
+    /// The credential offered as a subprotocol: see [`Negotiated::credential`].
+    pub fn credential(&self) -> Option<&crate::policy::SubprotocolCredential> {
+        self.negotiated.credential()
+    }
+
     /// Runs `callback` with the error if the connection ends before the handshake
     /// response is sent (the client went away first), instead of the default: a DEBUG
     /// event. For [`on_upgrade`](Self::on_upgrade) and the codecs' `on_*` methods;

@@ -30,6 +30,7 @@ use crate::{HandshakeError, Negotiated};
 /// | [`origin`](Self::origin) | [`SameOrigin`]: `Origin` must match `Host`; `null` refused |
 /// | [`require_origin`](Self::require_origin) | `false`: a request without `Origin` (not a browser) is let through |
 /// | [`subprotocol`](Self::subprotocol) | [`ServerPreference`] with no protocols: none is ever chosen |
+/// | [`subprotocol_credential`](Self::subprotocol_credential) | none: every offer is a subprotocol |
 /// | [`versions`](Self::versions) | `{13}` |
 /// | [`extensions`](Self::extensions) | [`NoExtensions`] |
 /// | [`on_error`](Self::on_error) | [`DefaultOnError`]: status, headers and a short text body |
@@ -82,6 +83,7 @@ impl WebSocketLayer {
                 origin: Arc::new(SameOrigin),
                 require_origin: false,
                 subprotocol: Arc::new(ServerPreference::default()),
+                credential_prefix: None,
                 versions: SupportedVersions::default(),
                 extensions: Arc::new(NoExtensions),
                 on_error: Arc::new(DefaultOnError),
@@ -122,6 +124,7 @@ impl<O, P, E, H> WebSocketLayer<O, P, E, H> {
             origin,
             require_origin,
             subprotocol,
+            credential_prefix,
             versions,
             extensions,
             on_error,
@@ -135,6 +138,7 @@ impl<O, P, E, H> WebSocketLayer<O, P, E, H> {
                 origin,
                 require_origin,
                 subprotocol,
+                credential_prefix,
                 versions,
                 extensions,
                 on_error,
@@ -193,6 +197,31 @@ impl<O, P, E, H> WebSocketLayer<O, P, E, H> {
         I::Item: AsRef<str>,
     {
         self.subprotocol(ServerPreference::new(protocols))
+    }
+
+    /// Takes a credential out of the subprotocol offers: a browser cannot set
+    /// `Authorization` on a WebSocket, so a client offers `<prefix><token>` beside the
+    /// subprotocol it speaks ([`KUBERNETES_BEARER_PREFIX`](crate::policy::KUBERNETES_BEARER_PREFIX)
+    /// is Kubernetes' prefix). Offers starting with `prefix` are never shown to the
+    /// subprotocol policy, never chosen (a handler's choice of one, on axum's extractor, is
+    /// removed from the answer) and never logged; the first one's token is
+    /// [`Negotiated::credential`]. It does not count as a subprotocol: a
+    /// [required](crate::policy::Required) one must still be offered. Checking the token is
+    /// the handler's; a request without one reaches it too.
+    ///
+    /// ```
+    /// use axum_ws_handshake::{WebSocketLayer, policy::KUBERNETES_BEARER_PREFIX};
+    ///
+    /// let layer = WebSocketLayer::new()
+    ///     .subprotocols(["v5.channel.k8s.io"])
+    ///     .subprotocol_credential(KUBERNETES_BEARER_PREFIX);
+    /// ```
+    ///
+    /// # Panics
+    /// If `prefix` is not a token (offers are tokens, so no offer could start with it).
+    pub fn subprotocol_credential(self, prefix: &str) -> Self {
+        let prefix = crate::policy::credential::checked_prefix(prefix);
+        self.edit(|config| config.credential_prefix = Some(prefix))
     }
 
     /// The protocol versions accepted; others get 426 listing these (RFC 6455 §4.4).

@@ -2,10 +2,11 @@
 
 use http::header::{CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_EXTENSIONS, UPGRADE};
 use std::fmt;
+use std::sync::Arc;
 
 use http::{HeaderMap, HeaderValue};
 
-use crate::policy::AgreedExtensions;
+use crate::policy::{AgreedExtensions, SubprotocolCredential};
 use crate::read::key::AcceptKey;
 
 /// The outcome of a valid handshake: put into the request's extensions by the layer,
@@ -42,6 +43,10 @@ pub struct Negotiated {
     pub(crate) origin: Option<KeptOrigin>,
     /// The layer's shutdown, for the extractor to track the socket with.
     pub(crate) shutdown: Option<crate::GracefulShutdown>,
+    /// The credential offered as a subprotocol, if the layer takes one out: its `Debug`
+    /// prints no secret, so neither does this struct's. Behind one thin pointer: every
+    /// handshake moves this struct several times, and few carry a credential.
+    pub(crate) credential: Option<Arc<SubprotocolCredential>>,
 }
 
 impl Negotiated {
@@ -59,6 +64,13 @@ impl Negotiated {
     /// that sent none.
     pub fn origin(&self) -> Option<&str> {
         self.origin.as_ref().map(KeptOrigin::as_str)
+    }
+
+    /// The token of the first subprotocol offer that starts with the layer's
+    /// [credential prefix](crate::WebSocketLayer::subprotocol_credential), unchecked:
+    /// checking it is the handler's. `None` without a prefix set or such an offer.
+    pub fn credential(&self) -> Option<&SubprotocolCredential> {
+        self.credential.as_deref()
     }
 
     /// The `Sec-WebSocket-Version` the client asked for (13 unless the layer supports more).

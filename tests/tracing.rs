@@ -11,7 +11,10 @@ use axum::Router;
 use axum::body::Body;
 use axum::response::Response;
 use axum::routing::{any, get};
-use axum_ws_handshake::policy::{AgreedExtensions, ExtensionOffers, ExtensionPolicy};
+use axum_ws_handshake::policy::{
+    AgreedExtensions, ExtensionOffers, ExtensionPolicy, KUBERNETES_BEARER_PREFIX, Required,
+    subprotocol_fn,
+};
 use axum_ws_handshake::{WebSocketLayer, WebSocketUpgrade};
 use http::request::Parts;
 use http::{HeaderValue, Request, StatusCode};
@@ -72,6 +75,20 @@ async fn events(
     request: Request<Body>,
     max: LevelFilter,
 ) -> (StatusCode, Vec<Captured>) {
+    let (status, events) = all_events(app, request, max).await;
+    let ours = events
+        .into_iter()
+        .filter(|e| e.target == "axum_ws_handshake")
+        .collect();
+    (status, ours)
+}
+
+/// [`events`], with the handler's and every other target's.
+async fn all_events(
+    app: Router,
+    request: Request<Body>,
+    max: LevelFilter,
+) -> (StatusCode, Vec<Captured>) {
     // One test at a time: tracing caches each callsite's interest, and the highest level
     // any subscriber wants, across all threads; a callsite first reached on one test's
     // thread while another test sets its subscriber could keep "never" (an event missed
@@ -83,11 +100,7 @@ async fn events(
     tracing::callsite::rebuild_interest_cache();
     let response = app.oneshot(request).await.unwrap();
     let events = capture.0.lock().unwrap().clone();
-    let ours = events
-        .into_iter()
-        .filter(|e| e.target == "axum_ws_handshake")
-        .collect();
-    (response.status(), ours)
+    (response.status(), events)
 }
 
 /// A browser's handshake for `uri`, from `origin`, with `edit` applied.
@@ -187,6 +200,66 @@ async fn an_accepted_handshake_is_a_trace_event_with_what_was_agreed() {
     assert_eq!(event.level, Level::TRACE);
     assert_eq!(event.field("protocol"), Some("chat"));
     assert_eq!(event.field("origin"), Some("https://app.example"));
+}
+
+#[tokio::test]
+async fn a_credential_offered_as_a_subprotocol_is_in_no_event() {
+    const MARKER: &str = "c2VjcmV0LW1hcmtlci10b2tlbg";
+    /// A handler that logs everything the layer handed it, as an app might.
+    async fn logging(ws: WebSocketUpgrade) -> Response {
+        let credential = ws.credential().expect("the layer took the credential out");
+        assert_eq!(credential.expose(), MARKER);
+        tracing::trace!(negotiated = ?ws.negotiated(), %credential, "handler");
+        ws.accept().0
+    }
+    // Policies that would choose any offer, the client's first: the credential is first.
+    let app = |required: bool| {
+        let layer = WebSocketLayer::new().subprotocol_credential(KUBERNETES_BEARER_PREFIX);
+        let route = any(logging);
+        if required {
+            let layer = layer.subprotocol(Required(subprotocol_fn(|_: &str| true)));
+            Router::new().route("/ws", route.layer(layer))
+        } else {
+            let layer = layer.subprotocol(subprotocol_fn(|_: &str| true));
+            Router::new().route("/ws", route.layer(layer))
+        }
+    };
+    let offer = |offers: &str| {
+        let offers = HeaderValue::from_str(offers).unwrap();
+        move |headers: &mut http::HeaderMap| {
+            headers.insert("sec-websocket-protocol", offers);
+        }
+    };
+    let with_chat = format!("{KUBERNETES_BEARER_PREFIX}{MARKER}, chat");
+    let alone = format!("{KUBERNETES_BEARER_PREFIX}{MARKER}");
+    let cases = [
+        // Accepted: the layer's TRACE event, and the handler's.
+        (
+            app(false),
+            handshake("/ws", b"https://app.example", offer(&with_chat)),
+            101,
+            2,
+        ),
+        // Refused by the required policy, and by the origin policy.
+        (
+            app(true),
+            handshake("/ws", b"https://app.example", offer(&alone)),
+            400,
+            1,
+        ),
+        (
+            app(false),
+            handshake("/ws", b"https://evil.example", offer(&with_chat)),
+            403,
+            1,
+        ),
+    ];
+    for (app, request, status, count) in cases {
+        let (answered, events) = all_events(app, request, LevelFilter::TRACE).await;
+        assert_eq!(answered.as_u16(), status, "{events:#?}");
+        assert_eq!(events.len(), count, "{events:#?}");
+        assert!(!format!("{events:?}").contains(MARKER), "{events:#?}");
+    }
 }
 
 #[tokio::test]

@@ -12,12 +12,14 @@
 //! lets any web page act as its logged-in users: cross-site WebSocket hijacking. The
 //! default policy therefore accepts only pages of the server's own origin.
 
+pub(crate) mod credential;
 pub(crate) mod extensions;
 pub(crate) mod host;
 pub(crate) mod origin;
 pub(crate) mod subprotocol;
 pub(crate) mod version;
 
+pub use credential::{KUBERNETES_BEARER_PREFIX, SubprotocolCredential};
 pub use extensions::{
     AgreedExtensions, ExtensionOffer, ExtensionOffers, ExtensionParam, ExtensionParams,
     ExtensionPolicy, NoExtensions,

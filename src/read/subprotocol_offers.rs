@@ -18,6 +18,9 @@ pub(crate) fn is_valid<'v>(mut lines: impl Iterator<Item = &'v HeaderValue>) -> 
 #[derive(Clone)]
 pub struct SubprotocolOffers<'a> {
     elements: ListElements<'a>,
+    /// Offers starting with this are credentials, not subprotocols: never shown to a
+    /// policy, never chosen.
+    credential_prefix: Option<&'a [u8]>,
 }
 
 impl<'a> SubprotocolOffers<'a> {
@@ -25,11 +28,27 @@ impl<'a> SubprotocolOffers<'a> {
     pub(crate) fn from_lines(lines: Lines<'a>) -> Self {
         Self {
             elements: ListElements::new(lines),
+            credential_prefix: None,
         }
+    }
+
+    /// These offers without those starting with `prefix`, the credentials.
+    pub(crate) fn skipping_credentials(mut self, prefix: Option<&'a [u8]>) -> Self {
+        self.credential_prefix = prefix;
+        self
+    }
+
+    /// Whether `offer` is a credential rather than a subprotocol.
+    fn is_credential(&self, offer: &[u8]) -> bool {
+        self.credential_prefix
+            .is_some_and(|prefix| offer.starts_with(prefix))
     }
 
     /// Whether the client offered exactly `protocol`.
     pub fn contains(&self, protocol: &str) -> bool {
+        if self.is_credential(protocol.as_bytes()) {
+            return false;
+        }
         // A policy's choice is nearly always a slice of the offers themselves.
         self.elements.has_slice(protocol.as_bytes()) || self.clone().any(|offer| offer == protocol)
     }
@@ -39,11 +58,29 @@ impl<'a> Iterator for SubprotocolOffers<'a> {
     type Item = &'a str;
 
     fn next(&mut self) -> Option<&'a str> {
-        // Tokens are ASCII, so this never skips an element of a validated header.
+        match self.credential_prefix {
+            None => self.elements.by_ref().find_map(as_str),
+            Some(prefix) => self.next_skipping(prefix),
+        }
+    }
+}
+
+impl<'a> SubprotocolOffers<'a> {
+    /// [`next`](Iterator::next) past the credentials: out of the loop of every handshake
+    /// without a credential prefix.
+    #[cold]
+    #[inline(never)]
+    fn next_skipping(&mut self, prefix: &[u8]) -> Option<&'a str> {
         self.elements
             .by_ref()
-            .find_map(|element| std::str::from_utf8(element).ok())
+            .filter(|element| !element.starts_with(prefix))
+            .find_map(as_str)
     }
+}
+
+/// Tokens are ASCII, so this never skips an element of a validated header.
+fn as_str(element: &[u8]) -> Option<&str> {
+    std::str::from_utf8(element).ok()
 }
 
 impl fmt::Debug for SubprotocolOffers<'_> {
@@ -92,5 +129,23 @@ mod tests {
         // Strings of their own compare by value.
         assert!(offers.contains("v2"));
         assert!(!offers.contains("v3"));
+    }
+
+    #[test]
+    fn credentials_are_neither_offered_nor_contained() {
+        let mut map = HeaderMap::new();
+        map.append(HEADER, HeaderValue::from_static("cred.secret, chat"));
+        map.append(HEADER, HeaderValue::from_static("cred.other"));
+        let line =
+            std::str::from_utf8(map.get_all(HEADER).iter().next().unwrap().as_bytes()).unwrap();
+        let all = SubprotocolOffers::from_lines(Lines::new(&map, &HEADER));
+        assert_eq!(all.clone().count(), 3);
+        assert!(all.contains(&line[..11]));
+        let offers = all.skipping_credentials(Some(b"cred."));
+        assert_eq!(offers.clone().collect::<Vec<_>>(), ["chat"]);
+        assert!(offers.contains("chat"));
+        assert!(!offers.contains(&line[..11]));
+        assert!(!offers.contains("cred.other"));
+        assert_eq!(format!("{offers:?}"), r#"["chat"]"#);
     }
 }

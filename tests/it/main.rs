@@ -7,6 +7,7 @@ mod common;
 
 mod axum_extractor;
 mod bad_input;
+mod credential;
 mod deflate_codec;
 mod deflate_memory;
 mod deflate_negotiation;

@@ -105,6 +105,7 @@ impl OriginPolicy for AnyOrigin {
 /// `host` is the request's host if the reader found a valid one: the built-in same-origin
 /// policies compare with it directly instead of looking it up and parsing it again
 /// (a private shortcut, told apart by type; every other policy gets `is_allowed`).
+#[inline]
 pub(crate) fn apply<O: OriginPolicy>(
     policy: &O,
     required: bool,
@@ -125,6 +126,7 @@ pub(crate) fn apply<O: OriginPolicy>(
     }
 }
 
+#[inline]
 fn is_allowed<O: OriginPolicy>(
     policy: &O,
     origin: &str,
