@@ -209,12 +209,26 @@ impl<O, P, E, H> WebSocketLayer<O, P, E, H> {
     /// [required](crate::policy::Required) one must still be offered. Checking the token is
     /// the handler's; a request without one reaches it too.
     ///
+    /// The handler checks the token (here against a constant; a real one asks its session
+    /// store), and refuses with a Close the page can read:
+    ///
     /// ```
-    /// use axum_ws_handshake::{WebSocketLayer, policy::KUBERNETES_BEARER_PREFIX};
+    /// use axum::{Router, response::Response, routing::any};
+    /// use axum_ws_handshake::{WebSocket, WebSocketLayer, WebSocketUpgrade};
+    /// use axum_ws_handshake::policy::KUBERNETES_BEARER_PREFIX;
+    ///
+    /// async fn exec(ws: WebSocketUpgrade) -> Response {
+    ///     let valid = ws.credential().is_some_and(|token| token.expose() == "c2VjcmV0");
+    ///     if !valid {
+    ///         return ws.accept_and_close(4001, "missing or expired token");
+    ///     }
+    ///     ws.on_websocket(|socket: WebSocket| async move { drop(socket) })
+    /// }
     ///
     /// let layer = WebSocketLayer::new()
     ///     .subprotocols(["v5.channel.k8s.io"])
     ///     .subprotocol_credential(KUBERNETES_BEARER_PREFIX);
+    /// let app: Router = Router::new().route("/exec", any(exec).layer(layer));
     /// ```
     ///
     /// # Panics
