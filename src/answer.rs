@@ -42,6 +42,29 @@ struct RequestHead {
     version: Version,
 }
 
+impl RequestHead {
+    /// What the attempt implies of its request: `GET` over HTTP/1.1, or `CONNECT` over
+    /// HTTP/2, for the target `/`.
+    fn implied_by(attempt: Attempt) -> Self {
+        let (method, version) = match attempt {
+            Attempt::Upgrade => (Method::GET, Version::HTTP_11),
+            Attempt::ExtendedConnect => (Method::CONNECT, Version::HTTP_2),
+        };
+        Self {
+            method,
+            uri: Uri::default(),
+            version,
+        }
+    }
+
+    /// The request parts the hook is given: this head, no headers.
+    fn into_parts(self) -> Parts {
+        let (mut parts, ()) = Request::new(()).into_parts();
+        (parts.method, parts.uri, parts.version) = (self.method, self.uri, self.version);
+        parts
+    }
+}
+
 /// The mark of an answer that an inner layer has checked: an outer layer passes it on
 /// untouched, so that nested layers cannot disagree on what was agreed.
 #[derive(Debug, Clone, Copy)]
@@ -159,19 +182,20 @@ impl Agreement {
                     Err(error) => error,
                 }
             };
-        let request = match request {
+        let head = match request {
             Some(head) => {
                 trace::answered(&error, Some((&head.method, &head.uri)));
-                let (mut parts, ()) = Request::new(()).into_parts();
-                (parts.method, parts.uri, parts.version) = (head.method, head.uri, head.version);
-                parts
+                *head
             }
             None => {
                 trace::answered(&error, None);
-                attempt.implied_request()
+                RequestHead::implied_by(attempt)
             }
         };
-        settled(on_error::respond(on_error, error, &request), nested)
+        settled(
+            on_error::respond(on_error, error, &head.into_parts()),
+            nested,
+        )
     }
 }
 

@@ -1,7 +1,7 @@
 //! The negotiation: what the layer runs for every upgrade attempt, in the order of
 //! RFC 6455 §4.2.2 step 4. Each step is one policy's whole rule, kept in `policy/`.
 
-use std::any::{TypeId, type_name};
+use std::any::type_name;
 use std::fmt;
 use std::sync::Arc;
 
@@ -9,7 +9,7 @@ use http::request::Parts;
 
 use crate::answer::Agreement;
 use crate::negotiated::{KeptOrigin, Negotiated};
-use crate::on_error::{DefaultOnError, OnError};
+use crate::on_error::{self, OnError};
 use crate::policy::{
     AllowedHosts, ExtensionOffers, ExtensionPolicy, OriginPolicy, SubprotocolOffers,
     SubprotocolPolicy, SupportedVersions, credential, extensions, host, origin, subprotocol,
@@ -138,7 +138,7 @@ where
             handshake.protocols,
             // Only when there is one to take out of the offers a handler may answer with.
             prefix.filter(|_| negotiated.credential.is_some()),
-            TypeId::of::<H>() != TypeId::of::<DefaultOnError>() || trace::logs_answers(),
+            !on_error::is_default::<H>() || trace::logs_answers(),
         );
         Ok((negotiated, agreement))
     }

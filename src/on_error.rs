@@ -1,5 +1,7 @@
 //! The hook that turns a [`HandshakeError`] into the response the client sees.
 
+use std::any::TypeId;
+
 use axum_core::response::{IntoResponse, Response};
 use http::header::{CONNECTION, SEC_WEBSOCKET_VERSION, UPGRADE};
 use http::request::Parts;
@@ -76,6 +78,12 @@ impl OnError for DefaultOnError {
     fn on_error(&self, error: HandshakeError, _request: &Parts) -> Response {
         error.into_response()
     }
+}
+
+/// Whether `H` is the default hook, which ignores the request and is a unit: the layer
+/// then neither copies the request's head for it nor counts a reference to it.
+pub(crate) fn is_default<H: OnError>() -> bool {
+    TypeId::of::<H>() == TypeId::of::<DefaultOnError>()
 }
 
 /// The hook's response to `error`, with what the RFCs require put back if the hook left

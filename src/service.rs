@@ -1,6 +1,5 @@
 //! The service the layer wraps around the router, and its response future.
 
-use std::any::TypeId;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -91,8 +90,8 @@ where
                 };
                 let future = self.inner.call(Request::from_parts(parts, body));
                 // The default hook is a unit: no reference count to take for it.
-                let on_error = (TypeId::of::<H>() != TypeId::of::<DefaultOnError>())
-                    .then(|| Arc::clone(&self.config.on_error));
+                let on_error =
+                    (!on_error::is_default::<H>()).then(|| Arc::clone(&self.config.on_error));
                 ResponseFuture::accepted(future, agreement.nested(nested), on_error)
             }
             Err(error) => {

@@ -122,7 +122,9 @@ impl WebSocketUpgrade {
     ///
     /// For the handler's own refusals (a credential checked, a room full). An `Origin`
     /// or `Host` refusal stays the layer's HTTP refusal: a page from another site must
-    /// learn nothing. The close handshake is finished, or the connection dropped after
+    /// learn nothing. The socket is tokio-tungstenite's, with
+    /// [`websocket_config`](Self::websocket_config)'s limits. The close handshake is
+    /// finished, or the connection dropped after
     /// five seconds without the client's Close. `reason` is cut to 123 bytes, at a
     /// character boundary.
     ///
@@ -153,14 +155,14 @@ impl WebSocketUpgrade {
             code: CloseCode::from(code),
             reason: cut(reason, MAX_REASON).to_owned().into(),
         };
+        let config = self.config;
         self.spawn_accepted(move |pending, on_failed| async move {
             let connection = match pending.await {
                 Ok(connection) => connection,
                 Err(error) => return upgrade_failed(on_failed, error),
             };
             let mut socket =
-                WebSocketStream::from_raw_socket(connection, Role::Server, Some(default_config()))
-                    .await;
+                WebSocketStream::from_raw_socket(connection, Role::Server, Some(config)).await;
             if socket.close(Some(frame)).await.is_err() {
                 return;
             }

@@ -18,19 +18,6 @@ pub(crate) enum Attempt {
     ExtendedConnect,
 }
 
-impl Attempt {
-    /// A request head with what the attempt implies of it: `GET` over HTTP/1.1, or
-    /// `CONNECT` over HTTP/2, for the target `/`.
-    pub(crate) fn implied_request(self) -> http::request::Parts {
-        let (mut parts, ()) = http::Request::new(()).into_parts();
-        (parts.method, parts.version) = match self {
-            Self::Upgrade => (Method::GET, Version::HTTP_11),
-            Self::ExtendedConnect => (Method::CONNECT, Version::HTTP_2),
-        };
-        parts
-    }
-}
-
 /// Whether the request is a WebSocket upgrade attempt. This is all the work a request
 /// that is not one pays: a method and version comparison, and for a `GET` one header
 /// lookup. An HTTP/1.0 request is never an attempt (RFC 9110 §7.8: a server must ignore
