@@ -80,6 +80,10 @@ struct DeflateOffer {
 
 /// RFC 7692 §7.1.2: "a decimal integer (without leading zeros) in the range of 8 to 15".
 fn window_bits(value: &str) -> Option<u8> {
+    // Digits only: Rust's integer parser also takes a leading `+`, which the RFC does not.
+    if !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let bits: u8 = value.parse().ok()?;
     ((8..=15).contains(&bits) && !value.starts_with('0') && value.len() <= 2).then_some(bits)
 }
